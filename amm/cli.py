@@ -1,0 +1,104 @@
+"""The `amm` command: run, observe and control one AMM-500 deployment."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from amm.common.config import ConfigError
+from amm.common.deployment import Deployment, find_home
+from amm.common.programs import ACTORS
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        help="config file (default: $AMM_CONFIG, the running one, or configs/paper.toml)",
+    )
+    common.add_argument(
+        "--home",
+        help="deployment folder holding supervisord.conf "
+        "(default: $AMM_HOME, the current folder, or the source tree)",
+    )
+    parser = argparse.ArgumentParser(prog="amm", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("up", parents=[common], help="start supervisord and every program")
+    commands.add_parser("down", parents=[common], help="stop every program and supervisord")
+    status = commands.add_parser("status", parents=[common], help="programs, heartbeats, account")
+    status.add_argument("--json", action="store_true", help="one JSON document")
+
+    tail = commands.add_parser("tail", parents=[common], help="print the bus, one line a message")
+    tail.add_argument("prefixes", nargs="*", metavar="PREFIX", help="topic prefixes, e.g. hb.")
+    tail.add_argument("--json", action="store_true", help="one JSON object per message")
+    tail.add_argument("--count", type=int, help="stop after N messages")
+    tail.add_argument("--timeout", type=float, help="stop after S seconds")
+
+    config = commands.add_parser("config", help="config tools")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    config_commands.add_parser("check", parents=[common], help="validate and print the config")
+
+    actor = commands.add_parser("actor", parents=[common], help="run one actor (supervisord does)")
+    actor.add_argument("program", choices=ACTORS)
+    actor.add_argument("--log-json", action="store_true", default=None, help="JSON log lines")
+    venue = commands.add_parser("venue", parents=[common], help="run the paper venue")
+    venue.add_argument("--log-json", action="store_true", default=None, help="JSON log lines")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    try:
+        code = _dispatch(args)
+    except ConfigError as exc:
+        print(f"amm {args.command}: {exc}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    raise SystemExit(code)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from amm.tools.selection import config_path_for, select
+
+    if args.command == "down":
+        from amm.tools.updown import down
+
+        return down(Deployment(find_home(args.home)))
+    if args.command in ("actor", "venue"):
+        path = str(config_path_for(Deployment(find_home(args.home)), args.config))
+        if args.command == "venue":
+            from amm.services.venue.service import run_venue
+
+            return run_venue(path, log_json=args.log_json)
+        from amm.common.runtime import run_actor
+
+        return run_actor(args.program, path, log_json=args.log_json)
+    selection = select(args.home, args.config)
+    if args.command == "up":
+        from amm.tools.updown import up
+
+        return up(selection)
+    if args.command == "status":
+        from amm.tools.status import status
+
+        return status(selection, as_json=args.json)
+    if args.command == "tail":
+        from amm.tools.tail import tail
+
+        return asyncio.run(
+            tail(
+                selection.config,
+                args.prefixes,
+                as_json=args.json,
+                count=args.count,
+                timeout_s=args.timeout,
+            )
+        )
+    if args.command == "config":
+        from amm.tools.configcheck import config_check
+
+        return config_check(selection)
+    raise AssertionError(f"unhandled command {args.command}")

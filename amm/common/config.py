@@ -1,0 +1,201 @@
+"""One validated config per deployment, chosen by `--config` or `AMM_CONFIG`.
+
+Every error names the key it is about; relative paths in a config file are relative to that file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlparse
+
+import msgspec
+
+from amm.common.programs import ACTORS
+
+Endpoint = Annotated[
+    str, msgspec.Meta(pattern=r"^(tcp://[A-Za-z0-9.\-\[\]:*]+:[0-9]{1,5}|ipc://[^\s]+)$")
+]
+Coin = Annotated[str, msgspec.Meta(pattern=r"^([a-z][a-z0-9]*:)?[A-Za-z0-9]+$")]
+Seconds = Annotated[float, msgspec.Meta(gt=0, le=3600)]
+
+
+class _Section(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A config table: unknown keys are errors, so a typo never silently falls back to a default."""
+
+
+class ExchangeConfig(_Section, kw_only=True):
+    url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/]+(:[0-9]{1,5})?/?$")]
+    request_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
+
+
+class ProgramEndpoints(_Section, kw_only=True):
+    """One endpoint per actor program; the table's keys are the program names of DESIGN.md."""
+
+    marketdata: Endpoint
+    quoter: Endpoint
+    risk: Endpoint
+    execution: Endpoint
+    monitor: Endpoint
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        for program in ACTORS:
+            yield program, getattr(self, program)
+
+
+class TransportConfig(_Section, kw_only=True):
+    send_hwm: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)] = 10_000
+    recv_hwm: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)] = 10_000
+    max_message_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = 1024 * 1024
+    heartbeat_interval_s: Annotated[float, msgspec.Meta(ge=0.05, le=10)] = 1.0
+    peer_timeout_s: Annotated[float, msgspec.Meta(ge=0.1, le=60)] = 3.0
+    request_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 2.0
+    stop_grace_s: Annotated[float, msgspec.Meta(gt=0, le=8)] = 3.0
+
+
+class PathsConfig(_Section, kw_only=True):
+    var_dir: Annotated[str, msgspec.Meta(min_length=1)] = "../var"
+
+
+class LoggingConfig(_Section, kw_only=True):
+    json: bool = False
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class MarketConfig(_Section, kw_only=True):
+    coin: Coin
+
+
+class Config(_Section, kw_only=True):
+    mode: Literal["paper", "testnet", "mainnet"]
+    exchange: ExchangeConfig
+    bus: ProgramEndpoints
+    snapshot: ProgramEndpoints
+    markets: Annotated[list[MarketConfig], msgspec.Meta(min_length=1)]
+    transport: TransportConfig = TransportConfig()
+    paths: PathsConfig = PathsConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+    @property
+    def is_paper(self) -> bool:
+        return self.mode == "paper"
+
+    @property
+    def var_dir(self) -> Path:
+        """Absolute, once loaded: `load_config` resolves it against the config file's folder."""
+        return Path(self.paths.var_dir)
+
+
+class ConfigError(Exception):
+    """An unusable config; the message names the file and the key."""
+
+    def __init__(self, path: Path | str, key: str | None, problem: str) -> None:
+        where = f"{key}: " if key else ""
+        super().__init__(f"invalid config {path}: {where}{problem}")
+        self.path = str(path)
+        self.key = key
+        self.problem = problem
+
+
+_MSGSPEC_ERROR = re.compile(r"^(?P<problem>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_FIELD_IN_PROBLEM = re.compile(
+    r"^Object (?:contains unknown|missing required) field `(?P<f>[^`]+)`"
+)
+_SECRET_KEY_HINTS = ("private", "secret", "mnemonic", "seed_phrase")
+
+
+def load_config(path: Path | str) -> Config:
+    """Read, validate and resolve a config file; raises ConfigError."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, None, "file not found") from None
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, None, f"not valid TOML: {exc}") from None
+    _refuse_secrets(path, raw)
+    try:
+        config = msgspec.convert(raw, Config)
+    except msgspec.ValidationError as exc:
+        key, problem = _explain(str(exc))
+        raise ConfigError(path, key, problem) from None
+    _check_consistency(path, config)
+    var_dir = (path.parent / config.paths.var_dir).resolve()
+    return msgspec.structs.replace(config, paths=PathsConfig(var_dir=str(var_dir)))
+
+
+def _refuse_secrets(path: Path, table: dict, prefix: str = "") -> None:
+    for key, value in table.items():
+        dotted = f"{prefix}{key}"
+        if any(hint in key.lower() for hint in _SECRET_KEY_HINTS):
+            raise ConfigError(
+                path,
+                dotted,
+                "secrets are never read from a config file; set HL_PRIVATE_KEY in the environment",
+            )
+        if isinstance(value, dict):
+            _refuse_secrets(path, value, dotted + ".")
+
+
+def _explain(message: str) -> tuple[str | None, str]:
+    """Turn msgspec's `... - at `$.a.b`` into a dotted key and a plain problem."""
+    match = _MSGSPEC_ERROR.match(message)
+    assert match is not None
+    problem = match.group("problem")
+    parts = [p for p in (match.group("path") or "").split(".") if p]
+    field = _FIELD_IN_PROBLEM.match(problem)
+    if field:
+        parts.append(field.group("f"))
+        problem = "unknown key" if "unknown" in problem else "missing required key"
+    elif problem:
+        problem = problem[0].lower() + problem[1:]
+    return (".".join(parts) or None), problem
+
+
+def _check_consistency(path: Path, config: Config) -> None:
+    seen: dict[str, str] = {}
+    for table in ("bus", "snapshot"):
+        for program, endpoint in getattr(config, table).items():
+            key = f"{table}.{program}"
+            if endpoint in seen:
+                raise ConfigError(
+                    path, key, f"endpoint {endpoint} is already used by {seen[endpoint]}"
+                )
+            seen[endpoint] = key
+    coins = [market.coin for market in config.markets]
+    for index, coin in enumerate(coins):
+        if coin in coins[:index]:
+            raise ConfigError(path, f"markets[{index}].coin", f"market {coin} is listed twice")
+    if config.transport.peer_timeout_s <= config.transport.heartbeat_interval_s:
+        raise ConfigError(
+            path,
+            "transport.peer_timeout_s",
+            "must be longer than transport.heartbeat_interval_s",
+        )
+    url = urlparse(config.exchange.url)
+    if config.is_paper and (url.scheme != "http" or url.hostname not in ("127.0.0.1", "localhost")):
+        raise ConfigError(
+            path,
+            "exchange.url",
+            "paper mode trades with the local venue: use http://127.0.0.1:PORT",
+        )
+    if config.is_paper and url.port is None:
+        raise ConfigError(path, "exchange.url", "the paper venue needs an explicit port")
+    if not config.is_paper and url.scheme != "https":
+        raise ConfigError(path, "exchange.url", f"{config.mode} needs an https:// exchange url")
+
+
+def default_config_path(home: Path) -> Path:
+    return home / "configs" / "paper.toml"
+
+
+def select_config_path(cli_value: str | None, home: Path) -> Path:
+    """`--config` wins, then `AMM_CONFIG`, then the deployment's paper config."""
+    chosen = cli_value or os.environ.get("AMM_CONFIG")
+    return Path(chosen).resolve() if chosen else default_config_path(home)
