@@ -5,7 +5,6 @@ Every error names the key it is about; relative paths in a config file are relat
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Iterator
@@ -193,9 +192,3 @@ def _check_consistency(path: Path, config: Config) -> None:
 
 def default_config_path(home: Path) -> Path:
     return home / "configs" / "paper.toml"
-
-
-def select_config_path(cli_value: str | None, home: Path) -> Path:
-    """`--config` wins, then `AMM_CONFIG`, then the deployment's paper config."""
-    chosen = cli_value or os.environ.get("AMM_CONFIG")
-    return Path(chosen).resolve() if chosen else default_config_path(home)
