@@ -14,25 +14,22 @@ from urllib.parse import urlparse
 
 import msgspec
 
+from amm.common.config_section import ConfigSection
 from amm.common.programs import ACTORS
+from amm.common.sim.market.params import ReplayParams, SyntheticParams
 
 Endpoint = Annotated[
     str, msgspec.Meta(pattern=r"^(tcp://[A-Za-z0-9.\-\[\]:*]+:[0-9]{1,5}|ipc://[^\s]+)$")
 ]
 Coin = Annotated[str, msgspec.Meta(pattern=r"^([a-z][a-z0-9]*:)?[A-Za-z0-9]+$")]
-Seconds = Annotated[float, msgspec.Meta(gt=0, le=3600)]
 
 
-class _Section(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A config table: unknown keys are errors, so a typo never silently falls back to a default."""
-
-
-class ExchangeConfig(_Section, kw_only=True):
+class ExchangeConfig(ConfigSection, kw_only=True):
     url: Annotated[str, msgspec.Meta(pattern=r"^https?://[^\s/]+(:[0-9]{1,5})?/?$")]
     request_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
 
 
-class ProgramEndpoints(_Section, kw_only=True):
+class ProgramEndpoints(ConfigSection, kw_only=True):
     """One endpoint per actor program; the table's keys are the program names of DESIGN.md."""
 
     marketdata: Endpoint
@@ -46,7 +43,7 @@ class ProgramEndpoints(_Section, kw_only=True):
             yield program, getattr(self, program)
 
 
-class TransportConfig(_Section, kw_only=True):
+class TransportConfig(ConfigSection, kw_only=True):
     send_hwm: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)] = 10_000
     recv_hwm: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)] = 10_000
     max_message_bytes: Annotated[int, msgspec.Meta(ge=1024, le=64 * 1024 * 1024)] = 1024 * 1024
@@ -56,20 +53,54 @@ class TransportConfig(_Section, kw_only=True):
     stop_grace_s: Annotated[float, msgspec.Meta(gt=0, le=8)] = 3.0
 
 
-class PathsConfig(_Section, kw_only=True):
+class PathsConfig(ConfigSection, kw_only=True):
     var_dir: Annotated[str, msgspec.Meta(min_length=1)] = "../var"
 
 
-class LoggingConfig(_Section, kw_only=True):
+class LoggingConfig(ConfigSection, kw_only=True):
     json: bool = False
     level: Literal["debug", "info", "warning", "error"] = "info"
 
 
-class MarketConfig(_Section, kw_only=True):
+class MarketConfig(ConfigSection, kw_only=True):
     coin: Coin
 
 
-class Config(_Section, kw_only=True):
+class VenueMarketConfig(ConfigSection, kw_only=True):
+    """A market the paper venue lists; on Hyperliquid these facts come from `meta`."""
+
+    coin: Coin
+    sz_decimals: Annotated[int, msgspec.Meta(ge=0, le=6)]
+    max_leverage: Annotated[int, msgspec.Meta(ge=1, le=100)]
+    start_px: Annotated[float, msgspec.Meta(gt=0)]
+    fee_scale: Annotated[float, msgspec.Meta(ge=0, le=10)] = 1.0  # HIP-3 deployers scale fees
+
+
+class FaultConfig(ConfigSection, kw_only=True):
+    """The venue's fault switchboard at start-up; tests and `amm chaos` flip it at run time."""
+
+    http_error_rate: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.0  # share answered 5xx
+    timeout_rate: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.0  # share never answered
+    ack_delay_s: Annotated[float, msgspec.Meta(ge=0, le=60)] = 0.0  # added before /exchange acks
+    reject_rate: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.0  # orders rejected outright
+    ws_drop_interval_s: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 0.0  # 0: never drop
+
+
+class VenueConfig(ConfigSection, kw_only=True):
+    """The paper venue: markets, accounts, the market model and its clock (paper mode only)."""
+
+    seed: Annotated[int, msgspec.Meta(ge=0)] = 1
+    speed: Annotated[float, msgspec.Meta(gt=0, le=1000)] = 1.0  # sim seconds per wall second
+    starting_collateral: Annotated[float, msgspec.Meta(gt=0)] = 1000.0
+    funding_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 3600.0
+    model: Literal["synthetic", "replay"] = "synthetic"
+    markets: Annotated[list[VenueMarketConfig], msgspec.Meta(min_length=1)]
+    synthetic: SyntheticParams = SyntheticParams()
+    replay: ReplayParams | None = None
+    faults: FaultConfig = FaultConfig()
+
+
+class Config(ConfigSection, kw_only=True):
     mode: Literal["paper", "testnet", "mainnet"]
     exchange: ExchangeConfig
     bus: ProgramEndpoints
@@ -78,6 +109,7 @@ class Config(_Section, kw_only=True):
     transport: TransportConfig = TransportConfig()
     paths: PathsConfig = PathsConfig()
     logging: LoggingConfig = LoggingConfig()
+    venue: VenueConfig | None = None  # required in paper mode
 
     @property
     def is_paper(self) -> bool:
@@ -126,7 +158,14 @@ def load_config(path: Path | str) -> Config:
         raise ConfigError(path, key, problem) from None
     _check_consistency(path, config)
     var_dir = (path.parent / config.paths.var_dir).resolve()
-    return msgspec.structs.replace(config, paths=PathsConfig(var_dir=str(var_dir)))
+    config = msgspec.structs.replace(config, paths=PathsConfig(var_dir=str(var_dir)))
+    if config.venue is not None and config.venue.replay is not None:
+        replay_file = (path.parent / config.venue.replay.file).resolve()
+        replay = msgspec.structs.replace(config.venue.replay, file=str(replay_file))
+        config = msgspec.structs.replace(
+            config, venue=msgspec.structs.replace(config.venue, replay=replay)
+        )
+    return config
 
 
 def _refuse_secrets(path: Path, table: dict, prefix: str = "") -> None:
@@ -177,6 +216,8 @@ def _check_consistency(path: Path, config: Config) -> None:
             "transport.peer_timeout_s",
             "must be longer than transport.heartbeat_interval_s",
         )
+    if config.is_paper:
+        _check_venue(path, config)
     url = urlparse(config.exchange.url)
     if config.is_paper and (url.scheme != "http" or url.hostname not in ("127.0.0.1", "localhost")):
         raise ConfigError(
@@ -192,3 +233,19 @@ def _check_consistency(path: Path, config: Config) -> None:
 
 def default_config_path(home: Path) -> Path:
     return home / "configs" / "paper.toml"
+
+
+def _check_venue(path: Path, config: Config) -> None:
+    if config.venue is None:
+        raise ConfigError(path, "venue", "paper mode needs a [venue] table")
+    listed = [market.coin for market in config.venue.markets]
+    for index, coin in enumerate(listed):
+        if coin in listed[:index]:
+            raise ConfigError(path, f"venue.markets[{index}].coin", f"{coin} is listed twice")
+    for index, market in enumerate(config.markets):
+        if market.coin not in listed:
+            raise ConfigError(
+                path, f"markets[{index}].coin", f"{market.coin} is not listed in [[venue.markets]]"
+            )
+    if config.venue.model == "replay" and config.venue.replay is None:
+        raise ConfigError(path, "venue.replay", 'model = "replay" needs a [venue.replay] table')

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from amm.common.config import Config
+from amm.common.logs import register_secret
 
 KEY_ENV = "HL_PRIVATE_KEY"
 ACCOUNT_ENV = "HL_ACCOUNT_ADDRESS"
@@ -46,12 +47,16 @@ class AccountKey:
 
 
 def load_account_key(config: Config) -> AccountKey:
-    """The key every actor and every restart of this deployment signs with."""
+    """The key every actor and every restart of this deployment signs with.
+
+    Paper mode always uses the deployment's throwaway paper key, even when HL_PRIVATE_KEY is
+    exported: a real key never signs anything in paper mode.
+    """
+    if config.is_paper:
+        return ensure_paper_key(config.var_dir)
     from_env = os.environ.get(KEY_ENV, "").strip()
     if from_env:
         return _from_secret(from_env, KEY_ENV)
-    if config.is_paper:
-        return ensure_paper_key(config.var_dir)
     raise KeyUnavailable(
         f"{config.mode} mode needs a private key in the environment variable {KEY_ENV} "
         "(see configs/.env.example); it is never read from a file"
@@ -79,7 +84,7 @@ def read_paper_key(path: Path) -> AccountKey:
     mode = path.stat().st_mode & 0o777
     if mode & 0o077:
         raise KeyUnavailable(f"{path} is readable by others (mode {mode:o}); chmod 600 it")
-    return _from_secret(path.read_text(encoding="utf-8").strip(), str(path))
+    return _from_secret(path.read_text(encoding="utf-8").strip(), str(path), paper=True)
 
 
 def paper_address(var_dir: Path) -> str | None:
@@ -88,13 +93,14 @@ def paper_address(var_dir: Path) -> str | None:
     return read_paper_key(path).address if path.exists() else None
 
 
-def _from_secret(secret: str, source: str) -> AccountKey:
+def _from_secret(secret: str, source: str, *, paper: bool = False) -> AccountKey:
     if not _KEY_FORMAT.match(secret):
         raise KeyUnavailable(f"{source} does not hold a 32-byte hex private key")
     from eth_account import Account
 
+    register_secret(secret)
     signer = Account.from_key(secret).address
-    account = os.environ.get(ACCOUNT_ENV, "").strip() or signer
+    account = signer if paper else (os.environ.get(ACCOUNT_ENV, "").strip() or signer)
     if not _ADDRESS_FORMAT.match(account):
         raise KeyUnavailable(f"{ACCOUNT_ENV} is not a 0x-prefixed 20-byte hex address")
     return AccountKey(address=account, signer=signer, source=source, _secret=secret)

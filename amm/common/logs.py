@@ -1,6 +1,8 @@
 """One line per event on stdout: human-readable by default, JSON lines with `--log-json`.
 
-Anything that looks like a private key is redacted before it is written, whoever logged it.
+Every secret this process has loaded is redacted wherever it appears, whoever logged it, and so is
+any field whose name says it holds a secret. (Transaction hashes have a private key's shape, so
+redacting by shape alone would hide them.)
 """
 
 from __future__ import annotations
@@ -14,12 +16,29 @@ import msgspec
 
 Level = Literal["debug", "info", "warning", "error"]
 _RANK = {"debug": 10, "info": 20, "warning": 30, "error": 40}
-_KEY_LIKE = re.compile(r"(0x)?[0-9a-fA-F]{64}")
+_SECRET_FIELD = re.compile(r"key|secret|private|password|mnemonic", re.IGNORECASE)
 REDACTED = "[redacted]"
+_secrets: set[str] = set()
+
+
+def register_secret(secret: str) -> None:
+    """Make every later log line of this process redact `secret` (with or without `0x`)."""
+    bare = secret.lower().removeprefix("0x")
+    if bare:
+        _secrets.add(bare)
 
 
 def redact(text: str) -> str:
-    return _KEY_LIKE.sub(REDACTED, text)
+    if not _secrets:
+        return text
+    lowered = text.lower()
+    for secret in _secrets:
+        start = lowered.find(secret)
+        while start != -1:
+            text = text[:start] + REDACTED + text[start + len(secret) :]
+            lowered = text.lower()
+            start = lowered.find(secret)
+    return text
 
 
 def _utc(ts: float) -> str:
@@ -60,6 +79,7 @@ class EventLog:
         if _RANK[level] < self.threshold:
             return
         now = time.time()
+        fields = {k: (REDACTED if _SECRET_FIELD.search(k) else v) for k, v in fields.items()}
         if self.json:
             record = {"ts": _utc(now), "level": level, "program": self.program, "event": event}
             record.update(fields)

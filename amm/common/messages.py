@@ -209,6 +209,9 @@ class RiskState(Schema, kw_only=True):
     limits: dict[str, Any] = {}
     snapshot_ok: bool  # False until risk holds execution's snapshot: nothing is approved then
 
+    def __post_init__(self) -> None:
+        _finite("session_pnl", self.session_pnl)
+
 
 class OrderEvent(Schema, kw_only=True):
     """`exec.order`: one state change of one of our orders (edge event)."""
@@ -273,6 +276,12 @@ class Position(Schema, kw_only=True):
     withdrawable: Decimal
     time_ms: int
 
+    def __post_init__(self) -> None:
+        for name in ("szi", "position_value", "unrealized_pnl", "margin_used", "account_value"):
+            _finite(name, getattr(self, name))
+        _finite("withdrawable", self.withdrawable)
+        _positive("entry_px", self.entry_px)
+
 
 class WindowStats(msgspec.Struct, kw_only=True):
     fills: int
@@ -295,6 +304,25 @@ class WindowStats(msgspec.Struct, kw_only=True):
     net_pnl: Decimal
     markouts_bps: dict[str, float | None] = {}
 
+    def __post_init__(self) -> None:
+        for name in _WINDOW_DECIMALS:
+            _finite(name, getattr(self, name))
+
+
+_WINDOW_DECIMALS = (
+    "buy_volume",
+    "sell_volume",
+    "avg_buy_px",
+    "avg_sell_px",
+    "matched_volume",
+    "fees",
+    "matched_pnl",
+    "realized_pnl",
+    "unrealized_pnl",
+    "funding",
+    "net_pnl",
+)
+
 
 class MonitorStats(Schema, kw_only=True):
     """`monitor.stats`: trade-based performance for the session and rolling windows."""
@@ -302,6 +330,9 @@ class MonitorStats(Schema, kw_only=True):
     cycle: int
     cycle_pnl: Decimal
     windows: dict[str, WindowStats]
+
+    def __post_init__(self) -> None:
+        _finite("cycle_pnl", self.cycle_pnl)
 
 
 class Alert(Schema, kw_only=True):

@@ -96,8 +96,8 @@ class ReplyServer:
             return self._error(request.id, f"unknown op {request.op!r} (known: {known})")
         try:
             data = await handler(request.args)
-        except (ValueError, LookupError, TypeError) as exc:
-            return self._error(request.id, f"{request.op}: {exc}")
+        except Exception as exc:  # a failing handler answers an error; the actor carries on
+            return self._error(request.id, f"{request.op}: {exc!r}")
         self.served += 1
         return Reply(
             v=SCHEMA_VERSION,

@@ -29,6 +29,7 @@ from amm.common.reqrep import Handler, ReplyServer
 EXIT_OK = 0
 EXIT_CRASH = 1
 EXIT_CONFIG = 2
+_FLUSH_S = 0.05
 
 
 def install_stop_signals(stop: asyncio.Event) -> None:
@@ -101,6 +102,7 @@ class Actor:
             mode=self.config.mode,
             listens_to=",".join(LISTENS_TO[self.program]) or "-",
         )
+        self.publish_heartbeat()  # state "starting": bound, not yet listening
         tasks = [asyncio.create_task(self._heartbeats(), name="heartbeats")]
         tasks.append(asyncio.create_task(self.replies.serve(), name="replies"))
         if self.subscriber is not None:
@@ -127,6 +129,7 @@ class Actor:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self.publish_heartbeat()
+        await asyncio.sleep(_FLUSH_S)  # best effort: let ZeroMQ send the `stopping` heartbeat
         self.close()
         self.log.info("actor.stopped", uptime_s=round((time.time_ns() - self.started_ns) / 1e9, 3))
 
@@ -155,9 +158,9 @@ class Actor:
         loop = asyncio.get_running_loop()
         next_at = loop.time()
         while True:
-            self.publish_heartbeat()
             next_at += interval
             await asyncio.sleep(max(0.0, next_at - loop.time()))
+            self.publish_heartbeat()
 
     def publish_heartbeat(self) -> None:
         if self.publisher is None:

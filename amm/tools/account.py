@@ -10,9 +10,12 @@ from amm.common.keys import ACCOUNT_ENV, KEY_ENV, KeyUnavailable, load_account_k
 
 def account_summary(config: Config) -> dict[str, str | None]:
     """Address and key source; null address in paper mode until the key is made."""
-    if not os.environ.get(KEY_ENV) and config.is_paper:
-        return {"address": paper_address(config.var_dir), "key_source": "paper key under var/"}
     try:
+        if config.is_paper:
+            source = "paper key under var/"
+            if os.environ.get(KEY_ENV):
+                source += f" ({KEY_ENV} is ignored in paper mode)"
+            return {"address": paper_address(config.var_dir), "key_source": source}
         key = load_account_key(config)
     except KeyUnavailable as exc:
         return {"address": os.environ.get(ACCOUNT_ENV) or None, "key_source": str(exc)}

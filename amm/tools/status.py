@@ -27,7 +27,7 @@ def gather(selection: Selection) -> dict[str, Any]:
         except (OSError, xmlrpc.client.Fault) as exc:
             supervisord = f"unreachable: {exc}"
     running_actors = {name for name in ACTORS if states.get(name, {}).get("statename") == "RUNNING"}
-    window = config.transport.heartbeat_interval_s * 2 + 0.5
+    window = config.transport.peer_timeout_s  # silent this long: counted as down
     heard = asyncio.run(collect_heartbeats(config, running_actors, window)) if states else {}
     now_ns = time.time_ns()
     programs: dict[str, dict[str, Any]] = {}
@@ -79,7 +79,7 @@ def render(report: dict[str, Any]) -> str:
         f"exchange {report['exchange']}",
         f"account  {report['account']['address'] or '-'}  ({report['account']['key_source']})",
         "",
-        f"{'program':<11} {'state':<9} {'pid':>7} {'uptime':>9} {'hb age':>7}  "
+        f"{'program':<11} {'state':<11} {'pid':>7} {'uptime':>9} {'hb age':>7}  "
         f"{'epoch':<16} {'seq':>8} {'gaps':>5}",
     ]
     for name, p in report["programs"].items():
@@ -88,7 +88,7 @@ def render(report: dict[str, Any]) -> str:
         if name == "venue":
             age = "n/a"  # the venue speaks Hyperliquid's protocol, not the bus
         lines.append(
-            f"{name:<11} {p['state']:<9} {p['pid'] or '-':>7} {uptime:>9} {age:>7}  "
+            f"{name:<11} {p['state']:<11} {p['pid'] or '-':>7} {uptime:>9} {age:>7}  "
             f"{p['epoch'] or '-':<16} {p['seq'] if p['seq'] is not None else '-':>8} "
             f"{p['bus_gaps'] if p['bus_gaps'] is not None else '-':>5}"
         )

@@ -48,7 +48,8 @@ async def serve(config: Config, log: EventLog) -> int:
 
 def run_venue(config_path: str, *, log_json: bool | None = None) -> int:
     config = load_or_exit(config_path, "venue")
-    log = EventLog("venue", json=config.logging.json if log_json is None else log_json)
+    json_lines = config.logging.json if log_json is None else log_json
+    log = EventLog("venue", json=json_lines, level=config.logging.level)
     if not config.is_paper:
         log.error("venue.refused", reason=f"the venue runs only in paper mode, not {config.mode}")
         return EXIT_CONFIG

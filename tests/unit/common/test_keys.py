@@ -81,6 +81,17 @@ def test_malformed_key_error_does_not_echo_it(monkeypatch, write_config):
 def test_api_wallet_trades_for_the_configured_account(monkeypatch, write_config):
     monkeypatch.setenv("HL_PRIVATE_KEY", TEST_KEY)
     monkeypatch.setenv("HL_ACCOUNT_ADDRESS", "0x" + "ab" * 20)
-    key = load_account_key(load_config(write_config()))
+    config = load_config(write_config({"mode": "testnet", "exchange": {"url": "https://x.ex"}}))
+    key = load_account_key(config)
     assert key.address == "0x" + "ab" * 20
     assert key.signer != key.address
+
+
+def test_paper_mode_never_signs_with_an_exported_live_key(monkeypatch, write_config):
+    monkeypatch.setenv("HL_PRIVATE_KEY", TEST_KEY)
+    monkeypatch.setenv("HL_ACCOUNT_ADDRESS", "0x" + "ab" * 20)
+    config = load_config(write_config())
+    key = load_account_key(config)
+    assert key.source.endswith("paper-key")
+    assert key.secret_hex != TEST_KEY
+    assert key.address == key.signer == paper_address(config.var_dir)

@@ -1,0 +1,37 @@
+"""Deterministic identifiers: order ids, trade ids and transaction hashes from counters.
+
+Two engines fed the same calls hand out the same ids, which is what makes runs comparable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+
+class IdSource:
+    """Counters for oids, tids and hashes; ``namespace`` keeps hashes of separate venues apart."""
+
+    def __init__(self, namespace: str = "amm-sim") -> None:
+        self._namespace = namespace
+        self._next_oid = 1
+        self._next_tid = 1
+        self._next_hash = 0
+
+    def oid(self) -> int:
+        """A new order id, greater than every one before."""
+        oid = self._next_oid
+        self._next_oid += 1
+        return oid
+
+    def tid(self) -> int:
+        """A new trade id, greater than every one before."""
+        tid = self._next_tid
+        self._next_tid += 1
+        return tid
+
+    def hash(self) -> str:
+        """A new transaction hash: "0x" and 64 hex digits."""
+        n = self._next_hash
+        self._next_hash += 1
+        digest = hashlib.sha256(f"{self._namespace}:{n}".encode()).hexdigest()
+        return f"0x{digest}"

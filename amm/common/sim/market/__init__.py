@@ -1,0 +1,1 @@
+"""Market models that make the paper venue's (and the backtester's) public market."""
