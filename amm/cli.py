@@ -45,7 +45,23 @@ def _parser() -> argparse.ArgumentParser:
     actor.add_argument("--log-json", action="store_true", default=None, help="JSON log lines")
     venue = commands.add_parser("venue", parents=[common], help="run the paper venue")
     venue.add_argument("--log-json", action="store_true", default=None, help="JSON log lines")
+    venue.add_argument("--seed", type=_non_negative_int, help="market model seed ([venue] seed)")
+    venue.add_argument("--speed", type=_positive_float, help="simulated seconds per second")
     return parser
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1000:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1000], got {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -72,7 +88,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "venue":
             from amm.services.venue.service import run_venue
 
-            return run_venue(path, log_json=args.log_json)
+            return run_venue(path, log_json=args.log_json, seed=args.seed, speed=args.speed)
         from amm.common.runtime import run_actor
 
         return run_actor(args.program, path, log_json=args.log_json)

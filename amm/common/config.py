@@ -249,3 +249,7 @@ def _check_venue(path: Path, config: Config) -> None:
             )
     if config.venue.model == "replay" and config.venue.replay is None:
         raise ConfigError(path, "venue.replay", 'model = "replay" needs a [venue.replay] table')
+    if config.venue.replay is not None and config.venue.replay.coin not in listed:
+        raise ConfigError(
+            path, "venue.replay.coin", f"{config.venue.replay.coin} is not in [[venue.markets]]"
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import importlib
 import os
 import signal
 import sys
@@ -215,4 +216,17 @@ def run_actor(program: str, config_path: str, *, log_json: bool | None = None) -
 
 
 async def _run(program: str, config: Config, log: EventLog) -> int:
-    return await Actor(program, config, log).run()
+    return await actor_class(program)(program, config, log).run()
+
+
+# Actors with a job of their own; the others run the bare base (runtime and bus wiring only).
+ACTOR_CLASSES: dict[str, str] = {}
+
+
+def actor_class(program: str) -> type[Actor]:
+    """The class that runs `program`, imported only by the process that runs it."""
+    location = ACTOR_CLASSES.get(program)
+    if location is None:
+        return Actor
+    module_name, _, class_name = location.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)

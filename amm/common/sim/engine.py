@@ -104,6 +104,18 @@ class EngineConfig:
     namespace: str = "amm-sim"
 
 
+@dataclass(frozen=True, slots=True)
+class BookOrder:
+    """One resting order and its owner, as a market model sees the queue (a read-only copy)."""
+
+    user: str
+    oid: int
+    is_buy: bool
+    px: Decimal
+    sz: Decimal
+    timestamp: int
+
+
 @dataclass(slots=True)
 class _Market:
     spec: MarketSpec
@@ -266,6 +278,33 @@ class MatchingEngine:
                 )
             )
         return tuple(views)
+
+    def resting_orders(self, coin: str, *, include_house: bool = True) -> tuple[BookOrder, ...]:
+        """Every order resting in ``coin`` with its owner, in matching priority: bids best first,
+        then asks best first, earlier first within a price (an order rests in the call that gives
+        it its oid, so oid order is arrival order). Market models use it to track queues.
+        """
+        market = self._market(coin)
+        orders = [
+            order
+            for account in self._accounts.values()
+            if include_house or not account.is_house
+            for order in account.open_orders.values()
+            if order.coin == coin
+        ]
+        orders.sort(key=lambda o: (not o.is_buy, -o.px if o.is_buy else o.px, o.oid))
+        grid = market.grid
+        return tuple(
+            BookOrder(
+                user=o.user,
+                oid=o.oid,
+                is_buy=o.is_buy,
+                px=grid.units_to_px(o.px),
+                sz=grid.lots_to_sz(o.lots),
+                timestamp=o.timestamp,
+            )
+            for o in orders
+        )
 
     def set_mark(self, coin: str, px: Decimal) -> None:
         """Set the mark price (the driver decides what it is, e.g. the mid or an oracle)."""

@@ -1,0 +1,192 @@
+"""The venue's HTTP shell: Hyperliquid's POST /info and POST /exchange, and the fault admin.
+
+Only moves bytes: every decision is in ``VenueState`` (through ``handle_info`` /
+``handle_exchange``) and in ``Faults``. ``clock_now_ms`` is the simulated clock (tests pass a
+controllable one). Each request first advances the state to the clock's time, and a background
+task advances it every ``tick_s`` so the market model, dead-man switches and funding run between
+requests too. Signature recovery (CPU-bound) runs in the default thread pool; the state itself
+is only touched on the event loop.
+
+Routes::
+
+    POST /info            Hyperliquid info queries (422 text body for an unknown/malformed one)
+    POST /exchange        signed actions: {"status": "ok"|"err", "response": ...}
+    GET  /_venue/faults   the fault switchboard's settings
+    POST /_venue/faults   change some of them (JSON object of FaultConfig fields)
+
+Hook for the websocket hub: add routes to the returned app before it starts, e.g.
+``app.router.add_get("/ws", hub.handle)``, and subscribe with ``state.add_listener``; the app
+also exposes ``app[STATE]``, ``app[FAULTS]`` and ``app[CLOCK]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from amm.services.venue.exchange import (
+    SIGNATURE_ERROR,
+    UNKNOWN_SIGNER_ERROR,
+    DeserializeError,
+    Envelope,
+    err,
+    handle_exchange,
+    parse_envelope,
+)
+from amm.services.venue.faults import Faults, FaultUpdateError
+from amm.services.venue.info import InfoRequestError, handle_info
+from amm.services.venue.signing import SignatureError, recover_l1_signer
+from amm.services.venue.state import VenueState
+
+Clock = Callable[[], int]
+
+STATE = web.AppKey("state", VenueState)
+FAULTS = web.AppKey("faults", Faults)
+CLOCK = web.AppKey("clock", Clock)
+_CLOSING = web.AppKey("closing", asyncio.Event)
+
+DESERIALIZE_ERROR = "Failed to deserialize the JSON body into the target type"
+PARSE_ERROR = "Failed to parse the request body as JSON"
+
+
+def create_app(
+    state: VenueState,
+    clock_now_ms: Clock,
+    faults: Faults,
+    *,
+    tick_s: float = 0.05,
+    hold_max_s: float = 600.0,
+) -> web.Application:
+    """The venue's aiohttp application (see the module docstring for routes and hooks).
+
+    ``hold_max_s`` bounds how long a request picked for ``timeout_rate`` is held unanswered
+    (it is also released when the app shuts down).
+    """
+    app = web.Application()
+    app[STATE] = state
+    app[FAULTS] = faults
+    app[CLOCK] = clock_now_ms
+    app[_CLOSING] = asyncio.Event()
+    app.router.add_post("/info", _faulty(_info, hold_max_s))
+    app.router.add_post("/exchange", _faulty(_exchange, hold_max_s))
+    app.router.add_get("/_venue/faults", _get_faults)
+    app.router.add_post("/_venue/faults", _set_faults)
+    app.cleanup_ctx.append(_ticker(tick_s))
+    app.on_shutdown.append(_release_held)
+    return app
+
+
+Handler = Callable[[web.Request, Any], Awaitable[web.Response]]
+
+
+def _faulty(handler: Handler, hold_max_s: float) -> Callable[[web.Request], Awaitable[Any]]:
+    """Parse the JSON body, meet the switchboard's fate for this request, then serve it."""
+
+    async def serve(request: web.Request) -> web.StreamResponse:
+        try:
+            body = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError) as exc:
+            return web.Response(status=400, text=f"{PARSE_ERROR}: {exc}")
+        fate = request.app[FAULTS].draw_request()
+        if fate.kind == "error":
+            return web.Response(status=fate.status, text="paper venue: injected server error")
+        if fate.kind == "timeout":
+            closing = request.app[_CLOSING]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(closing.wait(), hold_max_s)
+            return web.Response(status=504, text="paper venue: injected timeout")
+        try:
+            return await handler(request, body)
+        except (InfoRequestError, DeserializeError) as exc:
+            return web.Response(status=422, text=f"{DESERIALIZE_ERROR}: {exc}")
+
+    return serve
+
+
+async def _info(request: web.Request, body: Any) -> web.Response:
+    state, now_ms = request.app[STATE], request.app[CLOCK]()
+    state.advance(now_ms)
+    return web.json_response(handle_info(state, body, now_ms))
+
+
+async def _exchange(request: web.Request, body: Any) -> web.Response:
+    app = request.app
+    envelope = parse_envelope(body)
+    state = app[STATE]
+    try:
+        signer = await _recover(envelope, is_mainnet=False)
+        if not state.is_known(signer):
+            mainnet_signer = await _recover(envelope, is_mainnet=True)
+            if state.is_known(mainnet_signer):
+                return web.json_response(err(UNKNOWN_SIGNER_ERROR.format(address=signer)))
+    except SignatureError:
+        return web.json_response(err(SIGNATURE_ERROR))
+    faults = app[FAULTS]
+    answer = handle_exchange(
+        state, envelope, signer, app[CLOCK](), reject_order=faults.reject_order
+    )
+    if faults.ack_delay_s > 0:
+        await asyncio.sleep(faults.ack_delay_s)
+    return web.json_response(answer)
+
+
+async def _recover(envelope: Envelope, *, is_mainnet: bool) -> str:
+    """The signer, recovered in a worker thread (pure CPU work, about 1 ms)."""
+
+    def recover() -> str:
+        return recover_l1_signer(
+            envelope.action,
+            envelope.signature,
+            envelope.vault_address,
+            envelope.nonce,
+            envelope.expires_after,
+            is_mainnet=is_mainnet,
+        )
+
+    return await asyncio.get_running_loop().run_in_executor(None, recover)
+
+
+async def _get_faults(request: web.Request) -> web.Response:
+    return web.json_response(request.app[FAULTS].to_wire())
+
+
+async def _set_faults(request: web.Request) -> web.Response:
+    try:
+        changes = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError) as exc:
+        return web.json_response({"error": f"{PARSE_ERROR}: {exc}"}, status=400)
+    if not isinstance(changes, dict):
+        return web.json_response({"error": "expected a JSON object of fault fields"}, status=400)
+    faults = request.app[FAULTS]
+    try:
+        faults.update(changes)
+    except FaultUpdateError as exc:
+        return web.json_response({"error": str(exc)}, status=400)
+    return web.json_response(faults.to_wire())
+
+
+def _ticker(tick_s: float) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Advance the state every ``tick_s`` while the app runs."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        async def tick() -> None:
+            while True:
+                app[STATE].advance(app[CLOCK]())
+                await asyncio.sleep(tick_s)
+
+        task = asyncio.create_task(tick())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return ctx
+
+
+async def _release_held(app: web.Application) -> None:
+    app[_CLOSING].set()
