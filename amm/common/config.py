@@ -100,6 +100,22 @@ class VenueConfig(ConfigSection, kw_only=True):
     faults: FaultConfig = FaultConfig()
 
 
+class MarketDataConfig(ConfigSection, kw_only=True):
+    """The marketdata actor's websocket feed: when data counts as stale, keep-alive, reconnects."""
+
+    stale_after_s: Annotated[float, msgspec.Meta(gt=0, le=600)] = 5.0  # no message: stale
+    ping_interval_s: Annotated[float, msgspec.Meta(gt=0, le=55)] = 50.0  # Hyperliquid cuts at 60
+    pong_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0  # silence past ping: dead
+    connect_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 10.0
+    reconnect_backoff_min_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 0.5
+    reconnect_backoff_max_s: Annotated[float, msgspec.Meta(gt=0, le=600)] = 30.0
+    status_interval_s: Annotated[float, msgspec.Meta(ge=0.1, le=10)] = 1.0  # md.status period
+
+    def __post_init__(self) -> None:
+        if self.reconnect_backoff_max_s < self.reconnect_backoff_min_s:
+            raise ValueError("reconnect_backoff_max_s must be >= reconnect_backoff_min_s")
+
+
 class Config(ConfigSection, kw_only=True):
     mode: Literal["paper", "testnet", "mainnet"]
     exchange: ExchangeConfig
@@ -109,6 +125,7 @@ class Config(ConfigSection, kw_only=True):
     transport: TransportConfig = TransportConfig()
     paths: PathsConfig = PathsConfig()
     logging: LoggingConfig = LoggingConfig()
+    marketdata: MarketDataConfig = MarketDataConfig()
     venue: VenueConfig | None = None  # required in paper mode
 
     @property

@@ -124,6 +124,35 @@ class Trades(Schema, kw_only=True):
     trades: list[Trade]
 
 
+class AssetCtx(Schema, kw_only=True):
+    """`md.ctx.<coin>`: the exchange's mark, oracle, funding and open interest for one market.
+
+    From Hyperliquid's `activeAssetCtx`, which carries no exchange time: `recv_ns` is when it
+    arrived. Mark and oracle are what the exchange margins and funds positions with.
+    """
+
+    coin: str
+    recv_ns: int
+    mark_px: Decimal
+    oracle_px: Decimal
+    mid_px: Decimal | None
+    funding: Decimal  # the current funding rate per hour, signed (> 0: longs pay shorts)
+    premium: Decimal | None
+    open_interest: Decimal
+    prev_day_px: Decimal
+    day_ntl_vlm: Decimal
+    impact_bid_px: Decimal | None
+    impact_ask_px: Decimal | None
+
+    def __post_init__(self) -> None:
+        for name in ("mark_px", "oracle_px", "mid_px", "impact_bid_px", "impact_ask_px"):
+            _positive(name, getattr(self, name))
+        for name in ("funding", "premium", "prev_day_px"):
+            _finite(name, getattr(self, name))
+        _non_negative("open_interest", self.open_interest)
+        _non_negative("day_ntl_vlm", self.day_ntl_vlm)
+
+
 class MarketDataStatus(Schema, kw_only=True):
     """`md.status`: whether the books can be trusted right now, overall and per market."""
 
@@ -359,6 +388,7 @@ PER_MARKET_TOPICS: dict[str, type[Schema]] = {
     "md.book.": Book,
     "md.bbo.": Bbo,
     "md.trade.": Trades,
+    "md.ctx.": AssetCtx,
 }
 EXACT_TOPICS: dict[str, type[Schema]] = {
     "md.status": MarketDataStatus,

@@ -220,7 +220,9 @@ async def _run(program: str, config: Config, log: EventLog) -> int:
 
 
 # Actors with a job of their own; the others run the bare base (runtime and bus wiring only).
-ACTOR_CLASSES: dict[str, str] = {}
+ACTOR_CLASSES: dict[str, str] = {
+    "marketdata": "amm.services.marketdata.service:MarketDataActor",
+}
 
 
 def actor_class(program: str) -> type[Actor]:

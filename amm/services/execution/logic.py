@@ -1,0 +1,151 @@
+"""Execution's pure core: risk's word in, the actions to send and ``exec.order`` bodies out.
+
+``ExecutionCore`` ties the pieces together so the service only moves bytes: it holds the order
+book, the view of risk, the request budget and the cloid factory. Each ``step(now_ns)`` plans
+every market (``planner.py``) behind its gate (``gate.py``), admits the plans against the budget
+(``budget.py``), records what is admitted as sent in the book (``orders.py``) and returns it. The
+service signs and sends the admitted plans (cancels, then the rebalance, then modifies, then
+places) and feeds every answer and stream message back to ``core.book``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Annotated, Any
+
+import msgspec
+
+from amm.common.config_section import ConfigSection
+from amm.common.hyperliquid.rules import MarketSpec
+from amm.common.messages import OrderEvent, RiskDecision, RiskState
+from amm.services.execution.actions import Plan
+from amm.services.execution.budget import Budget, BudgetConfig
+from amm.services.execution.cloids import CloidFactory
+from amm.services.execution.gate import GateConfig, GateStatus, RiskView, gate
+from amm.services.execution.orders import OrderBook
+from amm.services.execution.planner import Desired, Tolerance, plan
+from amm.services.execution.recovery import Recovery, sort_open_orders
+
+_MS = 1_000_000
+
+
+class ExecutionSettings(ConfigSection, kw_only=True):
+    """The core's knobs (an ``[execution]`` config table).
+
+    ``price_tolerance_bps`` and ``size_tolerance`` (relative) are how far a live quote may be
+    from its level before it is moved; the ages are how old risk's word may be before the gate
+    closes; the reserves are the request headroom kept for cancels; ``keep_done_ms`` is how long
+    a finished order is remembered for late fills.
+    """
+
+    price_tolerance_bps: Decimal = Decimal(1)
+    size_tolerance: Decimal = Decimal("0.1")
+    max_decision_age_ms: Annotated[int, msgspec.Meta(gt=0)] = 3_000
+    max_risk_age_ms: Annotated[int, msgspec.Meta(gt=0)] = 3_000
+    cancel_reserve_weight: Annotated[int, msgspec.Meta(ge=0, lt=1200)] = 100
+    address_reserve: Annotated[int, msgspec.Meta(ge=0)] = 100
+    keep_done_ms: Annotated[int, msgspec.Meta(ge=0)] = 60_000
+
+    def __post_init__(self) -> None:
+        for name in ("price_tolerance_bps", "size_tolerance"):
+            value = getattr(self, name)
+            if not value.is_finite() or value < 0:
+                raise ValueError(f"`{name}` must be a number >= 0, got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step's output: the admitted plans (already recorded as sent), events, gates."""
+
+    plans: tuple[Plan, ...]
+    events: tuple[OrderEvent, ...]
+    gates: Mapping[str, GateStatus]
+
+
+class ExecutionCore:
+    """Everything execution decides, with time as an argument."""
+
+    def __init__(
+        self,
+        settings: ExecutionSettings,
+        markets: Mapping[str, MarketSpec],
+        cloids: CloidFactory,
+    ) -> None:
+        self.settings = settings
+        self.markets = dict(markets)
+        self.cloids = cloids
+        self.book = OrderBook()
+        self.risk = RiskView()
+        self.budget = Budget(
+            BudgetConfig(
+                cancel_reserve=settings.cancel_reserve_weight,
+                address_reserve=settings.address_reserve,
+            )
+        )
+        self.tolerance = Tolerance(settings.price_tolerance_bps, settings.size_tolerance)
+        self.gate_config = GateConfig(
+            max_decision_age_ns=settings.max_decision_age_ms * _MS,
+            max_risk_age_ns=settings.max_risk_age_ms * _MS,
+        )
+        self._last_rebalance: dict[str, int] = {}
+
+    def on_decision(self, decision: RiskDecision, now_ns: int) -> None:
+        """A ``risk.decision`` arrived (decisions for markets we do not trade are ignored)."""
+        if decision.coin in self.markets:
+            self.risk.on_decision(decision, now_ns)
+
+    def on_risk_state(self, state: RiskState, now_ns: int) -> None:
+        """A ``risk.state`` arrived."""
+        self.risk.on_state(state, now_ns)
+
+    def on_risk_heartbeat(self, now_ns: int) -> None:
+        """An ``hb.risk`` arrived."""
+        self.risk.on_heartbeat(now_ns)
+
+    def gate(self, coin: str, now_ns: int) -> GateStatus:
+        """Whether orders on ``coin`` may be kept now, and why."""
+        return gate(coin, self.risk, now_ns, self.gate_config)
+
+    def recover(
+        self, open_orders: Iterable[Mapping[str, Any]], now_ns: int
+    ) -> tuple[Recovery, list[OrderEvent]]:
+        """Sort the account's open orders at start-up and adopt ours into the book."""
+        recovery = sort_open_orders(open_orders, self.markets, self.cloids)
+        events = [e for wire in recovery.adopt for e in self.book.adopt(wire, now_ns)]
+        return recovery, events
+
+    def step(self, now_ns: int) -> Step:
+        """Plan every market, admit against the budget, record what is to be sent."""
+        gates: dict[str, GateStatus] = {}
+        plans: list[Plan] = []
+        for coin, spec in self.markets.items():
+            gates[coin] = status = self.gate(coin, now_ns)
+            held = self.risk.decision(coin)
+            desired = Desired.of(held[0]) if status.is_open and held else None
+            plans.append(
+                plan(
+                    coin,
+                    desired,
+                    self.book.live(coin),
+                    spec,
+                    self.tolerance,
+                    self.cloids.next,
+                    last_rebalance_id=self._last_rebalance.get(coin),
+                )
+            )
+        admitted = self.budget.admit(plans, now_ns)
+        events: list[OrderEvent] = []
+        for p in admitted:
+            for cancel in p.cancels:
+                events.extend(self.book.cancel_sent(cancel, now_ns))
+            if p.rebalance is not None and p.rebalance_decision_id is not None:
+                events.extend(self.book.sent(p.rebalance, now_ns))
+                self._last_rebalance[p.coin] = p.rebalance_decision_id
+            for modify in p.modifies:
+                events.extend(self.book.modify_sent(modify, now_ns))
+            for order in p.places:
+                events.extend(self.book.sent(order, now_ns))
+        self.book.prune(now_ns, self.settings.keep_done_ms * _MS)
+        return Step(tuple(admitted), tuple(events), gates)
