@@ -59,8 +59,8 @@ def _non_negative_int(text: str) -> int:
 
 def _positive_float(text: str) -> float:
     value = float(text)
-    if not 0 < value <= 1000:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1000], got {value}")
+    if not 0 < value <= 100:
+        raise argparse.ArgumentTypeError(f"must be in (0, 100], got {value}")
     return value
 
 

@@ -17,6 +17,7 @@ import msgspec
 from amm.common.config_section import ConfigSection
 from amm.common.programs import ACTORS
 from amm.common.sim.market.params import ReplayParams, SyntheticParams
+from amm.services.execution.settings import ExecutionSettings
 
 Endpoint = Annotated[
     str, msgspec.Meta(pattern=r"^(tcp://[A-Za-z0-9.\-\[\]:*]+:[0-9]{1,5}|ipc://[^\s]+)$")
@@ -90,7 +91,7 @@ class VenueConfig(ConfigSection, kw_only=True):
     """The paper venue: markets, accounts, the market model and its clock (paper mode only)."""
 
     seed: Annotated[int, msgspec.Meta(ge=0)] = 1
-    speed: Annotated[float, msgspec.Meta(gt=0, le=1000)] = 1.0  # sim seconds per wall second
+    speed: Annotated[float, msgspec.Meta(gt=0, le=100)] = 1.0  # sim seconds per wall second
     starting_collateral: Annotated[float, msgspec.Meta(gt=0)] = 1000.0
     funding_interval_s: Annotated[float, msgspec.Meta(gt=0)] = 3600.0
     model: Literal["synthetic", "replay"] = "synthetic"
@@ -126,6 +127,7 @@ class Config(ConfigSection, kw_only=True):
     paths: PathsConfig = PathsConfig()
     logging: LoggingConfig = LoggingConfig()
     marketdata: MarketDataConfig = MarketDataConfig()
+    execution: ExecutionSettings = ExecutionSettings()
     venue: VenueConfig | None = None  # required in paper mode
 
     @property

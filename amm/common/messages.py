@@ -282,6 +282,7 @@ class Fill(Schema, kw_only=True):
     dir: str
     hash: str
     time_ms: int
+    journal_seq: int = 0  # execution's journal order (1, 2, ... no gaps); 0: not journaled
 
     def __post_init__(self) -> None:
         _positive("px", self.px)

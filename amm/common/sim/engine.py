@@ -102,6 +102,7 @@ class EngineConfig:
     append_asset_suffix: bool = False
     keep_history: bool = True
     namespace: str = "amm-sim"
+    first_id: int = 1  # where oids and tids start (see IdSource)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,7 @@ class MatchingEngine:
         self._house = frozenset(a.lower() for a in self._config.house_addresses)
         self._markets: dict[str, _Market] = {}
         self._accounts: dict[str, Account] = {}
-        self._ids = IdSource(self._config.namespace)
+        self._ids = IdSource(self._config.namespace, self._config.first_id)
         self._fills: dict[str, list[Fill]] = {}
         self._fundings: dict[str, list[Funding]] = {}
         for spec in markets:

@@ -9,12 +9,16 @@ import hashlib
 
 
 class IdSource:
-    """Counters for oids, tids and hashes; ``namespace`` keeps hashes of separate venues apart."""
+    """Counters for oids, tids and hashes; ``namespace`` keeps hashes of separate venues apart.
 
-    def __init__(self, namespace: str = "amm-sim") -> None:
+    ``first_id`` is where oids and tids start: a venue that restarts passes a new base (from
+    its start time) so that ids never repeat across its lives, as Hyperliquid's never do.
+    """
+
+    def __init__(self, namespace: str = "amm-sim", first_id: int = 1) -> None:
         self._namespace = namespace
-        self._next_oid = 1
-        self._next_tid = 1
+        self._next_oid = first_id
+        self._next_tid = first_id
         self._next_hash = 0
 
     def oid(self) -> int:

@@ -34,6 +34,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import msgspec
+
 from amm.common.hyperliquid.rules import decimal_to_wire
 from amm.common.messages import Fill
 
@@ -153,7 +155,7 @@ class FillJournal:
             f"SELECT seq, {_COLUMNS} FROM fills WHERE seq > ? ORDER BY seq LIMIT ?",
             (seq, -1 if limit is None else limit),
         )
-        return [Entry(row[0], _fill(row[1:])) for row in rows]
+        return [_entry(row) for row in rows]
 
     def for_oids(self, oids: Iterable[int]) -> list[Entry]:
         """Every recorded fill of these orders, in recording order (to re-count adopted orders)."""
@@ -165,7 +167,7 @@ class FillJournal:
             " ORDER BY seq",
             wanted,
         )
-        return [Entry(row[0], _fill(row[1:])) for row in rows]
+        return [_entry(row) for row in rows]
 
     def count(self) -> int:
         """How many fills are recorded."""
@@ -239,6 +241,10 @@ def _row(fill: Fill) -> tuple[Any, ...]:
         fill.hash,
         fill.time_ms,
     )
+
+
+def _entry(row: tuple[Any, ...]) -> Entry:
+    return Entry(row[0], msgspec.structs.replace(_fill(row[1:]), journal_seq=row[0]))
 
 
 def _fill(row: tuple[Any, ...]) -> Fill:

@@ -12,12 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-import msgspec
-
-from amm.common.config_section import ConfigSection
 from amm.common.hyperliquid.rules import MarketSpec
 from amm.common.messages import OrderEvent, RiskDecision, RiskState
 from amm.services.execution.actions import Plan
@@ -27,32 +23,9 @@ from amm.services.execution.gate import GateConfig, GateStatus, RiskView, gate
 from amm.services.execution.orders import OrderBook
 from amm.services.execution.planner import Desired, Tolerance, plan
 from amm.services.execution.recovery import Recovery, sort_open_orders
+from amm.services.execution.settings import ExecutionSettings
 
 _MS = 1_000_000
-
-
-class ExecutionSettings(ConfigSection, kw_only=True):
-    """The core's knobs (an ``[execution]`` config table).
-
-    ``price_tolerance_bps`` and ``size_tolerance`` (relative) are how far a live quote may be
-    from its level before it is moved; the ages are how old risk's word may be before the gate
-    closes; the reserves are the request headroom kept for cancels; ``keep_done_ms`` is how long
-    a finished order is remembered for late fills.
-    """
-
-    price_tolerance_bps: Decimal = Decimal(1)
-    size_tolerance: Decimal = Decimal("0.1")
-    max_decision_age_ms: Annotated[int, msgspec.Meta(gt=0)] = 3_000
-    max_risk_age_ms: Annotated[int, msgspec.Meta(gt=0)] = 3_000
-    cancel_reserve_weight: Annotated[int, msgspec.Meta(ge=0, lt=1200)] = 100
-    address_reserve: Annotated[int, msgspec.Meta(ge=0)] = 100
-    keep_done_ms: Annotated[int, msgspec.Meta(ge=0)] = 60_000
-
-    def __post_init__(self) -> None:
-        for name in ("price_tolerance_bps", "size_tolerance"):
-            value = getattr(self, name)
-            if not value.is_finite() or value < 0:
-                raise ValueError(f"`{name}` must be a number >= 0, got {value}")
 
 
 @dataclass(frozen=True, slots=True)

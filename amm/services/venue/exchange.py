@@ -180,6 +180,7 @@ def handle_exchange(
     now_ms: int,
     *,
     reject_order: Callable[[], bool] = lambda: False,
+    wall_ms: int | None = None,
 ) -> dict[str, Any]:
     """Admit and apply one signed action; the /exchange response body.
 
@@ -196,6 +197,7 @@ def handle_exchange(
         now_ms,
         weight=weight_of(action),
         is_cancel=isinstance(action, CancelOrders),
+        wall_ms=wall_ms,
     )
     if error is not None:
         return err(error)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -128,7 +129,12 @@ async def _exchange(request: web.Request, body: Any) -> web.Response:
         return web.json_response(err(SIGNATURE_ERROR))
     faults = app[FAULTS]
     answer = handle_exchange(
-        state, envelope, signer, app[CLOCK](), reject_order=faults.reject_order
+        state,
+        envelope,
+        signer,
+        app[CLOCK](),
+        reject_order=faults.reject_order,
+        wall_ms=time.time_ns() // 1_000_000,
     )
     if faults.ack_delay_s > 0:
         await asyncio.sleep(faults.ack_delay_s)

@@ -30,7 +30,8 @@ def build_app(config: Config, clock: VenueClock) -> tuple[web.Application, Venue
     assert venue is not None  # load_config guarantees it in paper mode
     now_ms = clock.now_ms()
     model = build_model(venue, list_markets(venue), now_ms, venue.seed)
-    state = VenueState(venue, model)
+    # Ids start from the start time so they never repeat across the venue's restarts.
+    state = VenueState(venue, model, first_id=now_ms * 1000)
     state.advance(now_ms)
     faults = Faults(venue.faults, venue.seed)
     app = create_app(state, clock.now_ms, faults)

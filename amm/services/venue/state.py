@@ -248,7 +248,9 @@ class _DayVolume:
 class VenueState:
     """A simulated Hyperliquid: engine, accounts, nonces, dead-man switch, funding, history."""
 
-    def __init__(self, config: VenueConfig, model: MarketModel | None = None) -> None:
+    def __init__(
+        self, config: VenueConfig, model: MarketModel | None = None, *, first_id: int = 1
+    ) -> None:
         self._model = model
         self._listings = {listing.coin: listing for listing in list_markets(config)}
         self._by_asset = {listing.spec.asset: listing.coin for listing in self._listings.values()}
@@ -257,6 +259,8 @@ class VenueState:
             EngineConfig(
                 starting_collateral=Decimal(str(config.starting_collateral)),
                 house_addresses=HOUSE_ACCOUNTS,
+                first_id=first_id,
+                namespace=f"amm-venue-{first_id}",
             ),
         )
         for listing in self._listings.values():
@@ -362,8 +366,13 @@ class VenueState:
         *,
         weight: int = 1,
         is_cancel: bool = False,
+        wall_ms: int | None = None,
     ) -> str | None:
         """Admit one signed action: the error text, or None (and the nonce is used).
+
+        Nonces and ``expiresAfter`` are the signer's wall-clock milliseconds, so they are
+        checked against ``wall_ms`` (default ``now_ms``): with ``--speed`` above 1 the venue's
+        clock runs ahead of every client's.
 
         The signer becomes an account (with the starting collateral) the first time it signs.
         Checks, in order: ``expiresAfter`` (an expired action costs 5x its weight), the nonce
@@ -374,10 +383,11 @@ class VenueState:
         if signer not in self._known:
             self._known.add(signer)
             self.engine.account(signer)
-        if expires_after is not None and expires_after < now_ms:
+        client_ms = now_ms if wall_ms is None else wall_ms
+        if expires_after is not None and expires_after < client_ms:
             self._requests[signer] = self._requests.get(signer, 0) + EXPIRED_WEIGHT_FACTOR * weight
             return EXPIRED_ERROR
-        error = self._nonces.check(signer, nonce, now_ms)
+        error = self._nonces.check(signer, nonce, client_ms)
         if error is not None:
             return error
         limit = self.rate_limit(signer)

@@ -7,6 +7,7 @@ import textwrap
 from decimal import Decimal as D
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from amm.services.execution.journal import BACKFILL_OVERLAP_MS, FillJournal, JournalLocked
@@ -51,7 +52,8 @@ def test_a_fill_reads_back_exactly(path):
     with FillJournal(path) as journal:
         journal.record(original)
         [entry] = journal.since(0)
-    assert entry.fill == original
+    assert entry.fill == msgspec.structs.replace(original, journal_seq=entry.seq)
+    assert entry.fill.journal_seq == 1
     assert entry.fill.px == D("5990.5")
 
 

@@ -427,3 +427,22 @@ def test_time_never_goes_back(later):
     state.schedule_cancel(ALICE, T0 + 5_000, T0)
     state.advance(T0 + 6_000)
     assert state.advance(later) == ()
+
+
+def test_nonces_are_checked_against_the_wall_clock_when_the_venue_runs_fast():
+    state = make_state()
+    three_days_ahead = T0 + 3 * 86_400_000
+    assert state.admit(ALICE, T0, None, three_days_ahead, wall_ms=T0) is None
+    assert state.admit(ALICE, T0 + 1, T0 + 10_000, three_days_ahead, wall_ms=T0) is None
+    assert "too low" in state.admit(ALICE, T0 + 2, None, three_days_ahead)
+
+
+def test_ids_from_a_later_start_never_repeat_the_earlier_ones():
+    first = make_state()
+    later = VenueState(venue_config(), first_id=10**15)
+    signed(first, ALICE)
+    signed(later, ALICE)
+    a = first.place(ALICE, [order(True, "5000", "0.01")], T0)[0]
+    b = later.place(ALICE, [order(True, "5000", "0.01")], T0)[0]
+    assert isinstance(a, Resting) and isinstance(b, Resting)
+    assert b.oid >= 10**15 > a.oid
