@@ -36,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--count", type=int, help="stop after N messages")
     tail.add_argument("--timeout", type=float, help="stop after S seconds")
 
+    orders = commands.add_parser(
+        "orders", parents=[common], help="live orders, execution vs exchange"
+    )
+    orders.add_argument("--json", action="store_true", help="one JSON document")
+    commands.add_parser("cancel-all", parents=[common], help="cancel every order at the exchange")
+    commands.add_parser("preflight", parents=[common], help="check key, account, dex, budget")
+
     config = commands.add_parser("config", help="config tools")
     config_commands = config.add_subparsers(dest="config_command", required=True)
     config_commands.add_parser("check", parents=[common], help="validate and print the config")
@@ -113,6 +120,18 @@ def _dispatch(args: argparse.Namespace) -> int:
                 timeout_s=args.timeout,
             )
         )
+    if args.command == "orders":
+        from amm.tools.orders import orders
+
+        return asyncio.run(orders(selection.config, as_json=args.json))
+    if args.command == "cancel-all":
+        from amm.tools.orders import cancel_all
+
+        return asyncio.run(cancel_all(selection.config))
+    if args.command == "preflight":
+        from amm.tools.preflight import preflight
+
+        return asyncio.run(preflight(selection.config))
     if args.command == "config":
         from amm.tools.configcheck import config_check
 

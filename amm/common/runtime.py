@@ -33,6 +33,10 @@ EXIT_CONFIG = 2
 _FLUSH_S = 0.05
 
 
+class StartupError(Exception):
+    """An actor cannot start (a missing key, a locked journal): exit 2, let supervisord give up."""
+
+
 def install_stop_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -85,6 +89,9 @@ class Actor:
     def background_tasks(self) -> list[Callable[[], Awaitable[None]]]:
         return []
 
+    async def before_close(self) -> None:
+        """Last work on a stop, after every task ended and before the sockets close."""
+
     # The process.
 
     async def run(self) -> int:
@@ -129,6 +136,10 @@ class Actor:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            await asyncio.wait_for(self.before_close(), grace)
+        except TimeoutError:
+            self.log.warning("actor.before_close_abandoned", after_s=grace)
         self.publish_heartbeat()
         await asyncio.sleep(_FLUSH_S)  # best effort: let ZeroMQ send the `stopping` heartbeat
         self.close()
@@ -216,12 +227,18 @@ def run_actor(program: str, config_path: str, *, log_json: bool | None = None) -
 
 
 async def _run(program: str, config: Config, log: EventLog) -> int:
-    return await actor_class(program)(program, config, log).run()
+    try:
+        actor = actor_class(program)(program, config, log)
+    except StartupError as exc:
+        log.error("actor.cannot_start", error=str(exc))
+        return EXIT_CONFIG
+    return await actor.run()
 
 
 # Actors with a job of their own; the others run the bare base (runtime and bus wiring only).
 ACTOR_CLASSES: dict[str, str] = {
     "marketdata": "amm.services.marketdata.service:MarketDataActor",
+    "execution": "amm.services.execution.service:ExecutionActor",
 }
 
 

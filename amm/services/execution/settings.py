@@ -30,7 +30,7 @@ class ExecutionSettings(ConfigSection, kw_only=True):
     action_expiry_ms: Annotated[int, msgspec.Meta(ge=1_000, le=600_000)] = 10_000
     answer_timeout_ms: Annotated[int, msgspec.Meta(ge=100, le=600_000)] = 15_000
     dead_man_switch: bool = True
-    dead_man_s: Annotated[float, msgspec.Meta(ge=5, le=3600)] = 15.0
+    dead_man_s: Annotated[float, msgspec.Meta(ge=6, le=3600)] = 15.0  # exchange needs >= 5 s
     dead_man_refresh_s: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 5.0
     position_interval_s: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 2.0
     reconcile_interval_s: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 10.0
