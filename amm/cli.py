@@ -8,6 +8,8 @@ import sys
 
 from amm.common.config import ConfigError
 from amm.common.deployment import Deployment, find_home
+from amm.common.hyperliquid.errors import ExchangeError
+from amm.common.keys import KeyUnavailable
 from amm.common.programs import ACTORS
 
 
@@ -75,9 +77,12 @@ def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     try:
         code = _dispatch(args)
-    except ConfigError as exc:
+    except (ConfigError, KeyUnavailable) as exc:
         print(f"amm {args.command}: {exc}", file=sys.stderr)
         code = 2
+    except ExchangeError as exc:
+        print(f"amm {args.command}: the exchange: {exc}", file=sys.stderr)
+        code = 1
     except KeyboardInterrupt:
         code = 130
     raise SystemExit(code)

@@ -51,7 +51,7 @@ class TransportConfig(ConfigSection, kw_only=True):
     heartbeat_interval_s: Annotated[float, msgspec.Meta(ge=0.05, le=10)] = 1.0
     peer_timeout_s: Annotated[float, msgspec.Meta(ge=0.1, le=60)] = 3.0
     request_timeout_s: Annotated[float, msgspec.Meta(gt=0, le=60)] = 2.0
-    stop_grace_s: Annotated[float, msgspec.Meta(gt=0, le=8)] = 3.0
+    stop_grace_s: Annotated[float, msgspec.Meta(gt=0, le=4)] = 3.0  # twice inside stopwaitsecs
 
 
 class PathsConfig(ConfigSection, kw_only=True):

@@ -123,6 +123,8 @@ class Actor:
         for task in crashed:
             self.log.error("actor.task_died", task=task.get_name(), error=repr(task.exception()))
         await self._stop([*tasks, stopper])
+        if any(isinstance(task.exception(), StartupError) for task in crashed):
+            return EXIT_CONFIG  # nothing a restart would fix: let supervisord give up
         return EXIT_CRASH if crashed else EXIT_OK
 
     async def _stop(self, tasks: list[asyncio.Task[Any]]) -> None:

@@ -27,13 +27,17 @@ from amm.common.keys import AccountKey, load_account_key
 from amm.common.reqrep import RequestFailed, request
 
 
-def _dexes(config: Config) -> list[str]:
-    return sorted({dex_of(market.coin) for market in config.markets} | {""})
+def _dexes(config: Config, *, with_main: bool) -> list[str]:
+    dexes = {dex_of(market.coin) for market in config.markets}
+    return sorted(dexes | {""} if with_main else dexes)
 
 
-async def exchange_orders(http: HyperliquidHttp, config: Config, account: str) -> list[dict]:
+async def exchange_orders(
+    http: HyperliquidHttp, config: Config, account: str, *, with_main: bool = False
+) -> list[dict]:
+    """Open orders on the dexes of our markets (and the main dex with `with_main`)."""
     orders: list[dict[str, Any]] = []
-    for dex in _dexes(config):
+    for dex in _dexes(config, with_main=with_main):
         orders += await http.info({"type": "frontendOpenOrders", "user": account, "dex": dex})
     return orders
 
@@ -126,7 +130,7 @@ async def orders(config: Config, *, as_json: bool) -> int:
                 f"oid={row['oid']} cloid={row['cloid']}{mark}"
             )
     differences = [row for row in rows if row["difference"]]
-    return 1 if differences else 0
+    return 1 if differences or execution is None else 0
 
 
 async def cancel_all(config: Config) -> int:
@@ -135,7 +139,7 @@ async def cancel_all(config: Config) -> int:
     async with HyperliquidHttp(
         config.exchange.url, timeout_s=config.exchange.request_timeout_s
     ) as http:
-        open_orders = await exchange_orders(http, config, key.address)
+        open_orders = await exchange_orders(http, config, key.address, with_main=True)
         if not open_orders:
             print(f"account {key.address}: no open orders")
             return 0
@@ -154,7 +158,7 @@ async def cancel_all(config: Config) -> int:
         for order, result in zip(open_orders, results, strict=False):
             if result != "success":
                 print(f"  {order['coin']} oid={order['oid']}: {result}")
-        remaining = await exchange_orders(http, config, key.address)
+        remaining = await exchange_orders(http, config, key.address, with_main=True)
     if remaining:
         print(f"{len(remaining)} order(s) open again or still open")
     if await execution_orders(config) is not None:

@@ -1,8 +1,8 @@
 """`amm preflight`: before a start, check what the old bot got wrong, and say what is wrong.
 
-The key, the exchange, each market on its own dex, the collateral on that dex (HIP-3 dexes
-hold their own: querying the main dex shows $0.00 for a funded km account), leverage, open
-orders and the request budget. Exit 0 when nothing failed.
+The key, the exchange, each market on its own dex (with its max leverage), the collateral on
+that dex (HIP-3 dexes hold their own: querying the main dex shows $0.00 for a funded km
+account), open positions and orders, and the request budget. Exit 0 when nothing failed.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ async def _accounts(
                     "warn",
                     "position",
                     f"{coin}: open position {position['szi']} at "
-                    f"leverage {position['leverage']['value']}x (execution adopts it)",
+                    f"leverage {position['leverage']['value']}x (risk starts from it)",
                 )
         orders = await http.info({"type": "frontendOpenOrders", "user": user, "dex": dex})
         mine = [o for o in orders if o["coin"] == coin]

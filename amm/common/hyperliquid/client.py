@@ -36,35 +36,14 @@ from hyperliquid.utils.signing import (
 )
 from hyperliquid.utils.types import Cloid
 
+from amm.common.hyperliquid.errors import ExchangeError as ExchangeError  # re-exported
+from amm.common.hyperliquid.errors import ExchangeRejected, ExchangeUnavailable
 from amm.common.hyperliquid.rules import decimal_to_wire, is_valid_cloid
 from amm.common.keys import AccountKey
 
 Tif = Literal["Alo", "Ioc", "Gtc"]
 _JSON_HEADERS = {"Content-Type": "application/json"}
 _SNIPPET = 300
-
-
-# ---- errors ---------------------------------------------------------------------------------
-
-
-class ExchangeError(Exception):
-    """Base of the client's errors; ``status`` is the HTTP status when there was one."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-class ExchangeUnavailable(ExchangeError):
-    """Retryable: the exchange could not be reached or failed (refused, timeout, 5xx)."""
-
-
-class ExchangeRejected(ExchangeError):
-    """Hyperliquid refused the request (4xx or ``{"status": "err"}``); ``message`` is its text.
-
-    ``status`` 429 is Hyperliquid's rate limit: back off rather than resend.
-    """
 
 
 # ---- HTTP -----------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from amm.services.execution.budget import exchange_weight, info_weight
 from amm.services.execution.logic import ExecutionCore
 
 Publish = Callable[[Sequence[OrderEvent]], None]
+MAX_ATTEMPTS = 3
 
 
 def wall_ms() -> int:
@@ -132,15 +133,15 @@ class ExchangeIO:
             return
         except ExchangeRejected as exc:
             self.log.warning("execution.action_refused", action=wire["type"], error=exc.message)
-            if first_attempt:
-                now_ns = time.time_ns()
-                self.publish(
-                    [
-                        e
-                        for c in cloids
-                        for e in self.core.book.action_failed(c, exc.message, now_ns)
-                    ]
-                )
+            now_ns = time.time_ns()
+            book = self.core.book
+            for cloid in cloids:
+                order = book.get(cloid)
+                attempts = order.pending.attempts if order and order.pending else 0
+                # A refused resend may mean the first copy landed (duplicate nonce): only give
+                # up after MAX_ATTEMPTS, when the overdue lookups have had their chances.
+                if first_attempt or attempts >= MAX_ATTEMPTS:
+                    self.publish(book.action_failed(cloid, exc.message, now_ns))
             return
         now_ns = time.time_ns()
         results = statuses(answer)

@@ -67,6 +67,7 @@ class ExecutionActor(Actor):
         self.gates: dict[str, str] = {}
         self._stream_items: asyncio.Queue[Any] = asyncio.Queue()
         self._position_due = asyncio.Event()
+        self._exchange_offset_ms = 0  # exchange clock minus ours, from clearinghouseState.time
 
     # ---- the bus ----------------------------------------------------------------------------
 
@@ -90,8 +91,8 @@ class ExecutionActor(Actor):
         }
 
     async def _fills_since(self, args: dict[str, Any]) -> dict[str, Any]:
-        seq = int(args.get("seq", 0))
-        limit = min(int(args.get("limit", FILLS_PAGE)), FILLS_PAGE)
+        seq = max(0, int(args.get("seq", 0)))
+        limit = max(1, min(int(args.get("limit", FILLS_PAGE)), FILLS_PAGE))
         entries = self.journal.since(seq, limit)
         return {
             "fills": [msgspec.to_builtins(entry.fill) for entry in entries],
@@ -129,9 +130,12 @@ class ExecutionActor(Actor):
             self.config.exchange.url, timeout_s=self.config.exchange.request_timeout_s
         )
         try:
-            directory = await self._until_reachable(
-                lambda: MarketDirectory.load(http, self.coins), "meta"
-            )
+            try:
+                directory = await self._until_reachable(
+                    lambda: MarketDirectory.load(http, self.coins), "meta"
+                )
+            except UnknownMarket as exc:
+                raise StartupError(str(exc)) from None
             signer = Signer(self.key, is_mainnet=signs_for_mainnet(self.config.mode))
             self.core = ExecutionCore(
                 self.settings,
@@ -150,6 +154,8 @@ class ExecutionActor(Actor):
             await self._until_reachable(self._recover, "recovery")
             self.recovered = True
             self.log.info("execution.recovered", fills=self.journal.count())
+            if self.settings.dead_man_switch:
+                await self._safely(self._arm_dead_man, "dead_man")
             jobs = [
                 self._consume_stream(),
                 self._step_loop(),
@@ -292,6 +298,7 @@ class ExecutionActor(Actor):
             state = await self.io.info(
                 {"type": "clearinghouseState", "user": self.key.address, "dex": dex}
             )
+            self._exchange_offset_ms = int(state["time"]) - wall_ms()
             for coin in self.coins:
                 if self.io.directory.dex(coin) == dex:
                     position = position_from_wire(state, coin, dex)
@@ -334,8 +341,10 @@ class ExecutionActor(Actor):
         self.core.budget.observe_rate_limit(answer)
 
     async def _arm_dead_man(self) -> None:
+        """In the exchange's time (a fast paper venue runs ahead of the wall clock)."""
         assert self.io is not None
-        await self.io.schedule_cancel(wall_ms() + int(self.settings.dead_man_s * 1000))
+        at = wall_ms() + self._exchange_offset_ms + int(self.settings.dead_man_s * 1000)
+        await self.io.schedule_cancel(at)
 
     # ---- stopping ---------------------------------------------------------------------------
 
@@ -351,6 +360,8 @@ class ExecutionActor(Actor):
                 ]
                 if ours:
                     await self.io.cancel_by_oid(ours)
+                if self.settings.dead_man_switch:
+                    await self.io.schedule_cancel(None)  # nothing left to guard
             except (ExchangeUnavailable, ExchangeRejected) as exc:
                 self.log.warning("execution.stop_cancel_failed", error=str(exc))
             else:

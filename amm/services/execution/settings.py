@@ -43,5 +43,10 @@ class ExecutionSettings(ConfigSection, kw_only=True):
             value = getattr(self, name)
             if not value.is_finite() or value < 0:
                 raise ValueError(f"`{name}` must be a number >= 0, got {value}")
+        if self.answer_timeout_ms <= self.action_expiry_ms:
+            raise ValueError(
+                "`answer_timeout_ms` must exceed `action_expiry_ms`: an unanswered order is only"
+                " looked up (and resent) once it can no longer land"
+            )
         if self.dead_man_refresh_s >= self.dead_man_s - 1:
             raise ValueError("`dead_man_refresh_s` must be at least 1 s shorter than `dead_man_s`")
