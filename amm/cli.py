@@ -45,6 +45,26 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("cancel-all", parents=[common], help="cancel every order at the exchange")
     commands.add_parser("preflight", parents=[common], help="check key, account, dex, budget")
 
+    risk = commands.add_parser("risk", help="halt, resume or show risk's trading state")
+    risk_commands = risk.add_subparsers(dest="risk_command", required=True)
+    halt = risk_commands.add_parser("halt", parents=[common], help="halt trading until resumed")
+    halt.add_argument("--reason", help="why (shown by amm risk status and in risk's log)")
+    risk_commands.add_parser("resume", parents=[common], help="clear a halt, start a new session")
+    risk_status = risk_commands.add_parser(
+        "status", parents=[common], help="state, positions, PnL, limits"
+    )
+    risk_status.add_argument("--json", action="store_true", help="one JSON document")
+
+    research = commands.add_parser("research", help="model research tools")
+    research_commands = research.add_subparsers(dest="research_command", required=True)
+    glft = research_commands.add_parser("glft", help="GLFT half spread and skew for given inputs")
+    glft.add_argument("--A", type=float, required=True, help="arrival intensity at the mid, per s")
+    glft.add_argument("--k", type=float, required=True, help="intensity decay per price unit")
+    glft.add_argument("--sigma", type=float, required=True, help="volatility per sqrt(s)")
+    glft.add_argument("--gamma", type=float, required=True, help="risk aversion (xi = gamma)")
+    glft.add_argument("--delta", type=float, required=True, help="order-size unit Delta")
+    glft.add_argument("--json", action="store_true", help="one JSON document")
+
     config = commands.add_parser("config", help="config tools")
     config_commands = config.add_subparsers(dest="config_command", required=True)
     config_commands.add_parser("check", parents=[common], help="validate and print the config")
@@ -104,6 +124,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from amm.common.runtime import run_actor
 
         return run_actor(args.program, path, log_json=args.log_json)
+    if args.command == "research":
+        from amm.tools.research import glft_command
+
+        return glft_command(args.A, args.k, args.sigma, args.gamma, args.delta, as_json=args.json)
     selection = select(args.home, args.config)
     if args.command == "up":
         from amm.tools.updown import up
@@ -125,6 +149,14 @@ def _dispatch(args: argparse.Namespace) -> int:
                 timeout_s=args.timeout,
             )
         )
+    if args.command == "risk":
+        from amm.tools import risk_control
+
+        if args.risk_command == "halt":
+            return asyncio.run(risk_control.halt(selection.config, args.reason))
+        if args.risk_command == "resume":
+            return asyncio.run(risk_control.resume(selection.config))
+        return asyncio.run(risk_control.status(selection.config, as_json=args.json))
     if args.command == "orders":
         from amm.tools.orders import orders
 

@@ -18,6 +18,8 @@ from amm.common.config_section import ConfigSection
 from amm.common.programs import ACTORS
 from amm.common.sim.market.params import ReplayParams, SyntheticParams
 from amm.services.execution.settings import ExecutionSettings
+from amm.services.quoter.settings import QuoterSettings
+from amm.services.risk.settings import RiskSettings
 
 Endpoint = Annotated[
     str, msgspec.Meta(pattern=r"^(tcp://[A-Za-z0-9.\-\[\]:*]+:[0-9]{1,5}|ipc://[^\s]+)$")
@@ -128,6 +130,8 @@ class Config(ConfigSection, kw_only=True):
     logging: LoggingConfig = LoggingConfig()
     marketdata: MarketDataConfig = MarketDataConfig()
     execution: ExecutionSettings = ExecutionSettings()
+    quoter: QuoterSettings = QuoterSettings()
+    risk: RiskSettings = RiskSettings()
     venue: VenueConfig | None = None  # required in paper mode
 
     @property
@@ -237,6 +241,7 @@ def _check_consistency(path: Path, config: Config) -> None:
         )
     if config.is_paper:
         _check_venue(path, config)
+    _check_modes_within_risk(path, config)
     url = urlparse(config.exchange.url)
     if config.is_paper and (url.scheme != "http" or url.hostname not in ("127.0.0.1", "localhost")):
         raise ConfigError(
@@ -272,3 +277,25 @@ def _check_venue(path: Path, config: Config) -> None:
         raise ConfigError(
             path, "venue.replay.coin", f"{config.venue.replay.coin} is not in [[venue.markets]]"
         )
+
+
+def _check_modes_within_risk(path: Path, config: Config) -> None:
+    """A quoter mode may never ask for more than risk allows: risk would trim every ladder."""
+    risk = config.risk
+    for name in msgspec.structs.fields(config.quoter.modes):
+        mode = getattr(config.quoter.modes, name.name)
+        key = f"quoter.modes.{name.name}"
+        if mode.max_exposure_usd > risk.max_exposure_usd:
+            raise ConfigError(
+                path,
+                f"{key}.max_exposure_usd",
+                f"{mode.max_exposure_usd:g} exceeds risk.max_exposure_usd {risk.max_exposure_usd}",
+            )
+        level_usd = config.quoter.capital_usd * mode.leverage * mode.order_size_pct / 100
+        if level_usd > risk.max_order_usd:
+            raise ConfigError(
+                path,
+                f"{key}.order_size_pct",
+                f"a level of capital_usd x leverage x order_size_pct = ${level_usd:g} exceeds "
+                f"risk.max_order_usd {risk.max_order_usd}",
+            )

@@ -241,6 +241,8 @@ async def _run(program: str, config: Config, log: EventLog) -> int:
 ACTOR_CLASSES: dict[str, str] = {
     "marketdata": "amm.services.marketdata.service:MarketDataActor",
     "execution": "amm.services.execution.service:ExecutionActor",
+    "quoter": "amm.services.quoter.service:QuoterActor",
+    "risk": "amm.services.risk.service:RiskActor",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 from amm.common.deployment import Deployment
 from amm.common.keys import KeyUnavailable, load_account_key
 from amm.common.programs import ACTORS, VENUE
+from amm.tools.heartbeats import collect_heartbeats
 from amm.tools.selection import (
     Selection,
     forget_running_config,
@@ -59,6 +61,13 @@ def up(selection: Selection) -> int:
     for name in failed:
         print(f"amm up: {name} did not reach RUNNING; its log:", file=sys.stderr)
         print(_tail_file(deployment.log_of(name)), file=sys.stderr)
+    if not failed:  # RUNNING is not ready: wait until every actor is heard on the bus
+        heard = asyncio.run(collect_heartbeats(config, set(ACTORS), START_TIMEOUT_S))
+        for name in sorted(set(ACTORS) - heard.keys()):
+            print(
+                f"amm up: no heartbeat from {name} yet; see {deployment.log_of(name)}",
+                file=sys.stderr,
+            )
     code = status(selection, as_json=False)
     return 1 if failed else code
 

@@ -5,97 +5,19 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import tomli_w
 import zmq.asyncio
 
 from amm.common.bus import Subscriber, decode_any_body
-from amm.common.config import load_config
 from amm.common.logs import EventLog
 from amm.common.programs import ACTORS, PROGRAMS
 from amm.common.sequence import SeqEventKind
-from tests.helpers import AMM, REPO, paper_config_dict
+from tests.e2e.deployment import alive
+from tests.helpers import paper_config_dict
 
 pytestmark = pytest.mark.e2e
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, IndexError):
-        return False
-
-
-class Deployment:
-    """A private copy of the deployment layout: the repo's own supervisord.conf, our venv."""
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        shutil.copy(REPO / "supervisord.conf", home / "supervisord.conf")
-        (home / ".venv").symlink_to(Path(sys.prefix))
-        (home / "configs").mkdir()
-        (home / "var").mkdir()
-        self.config_path = home / "configs" / "paper.toml"
-        values = paper_config_dict(home / "var")
-        values["paths"]["var_dir"] = "../var"
-        self.config_path.write_text(tomli_w.dumps(values))
-        self.config = load_config(self.config_path)
-        self.env = dict(os.environ, AMM_HOME=str(home))
-        self.env.pop("AMM_CONFIG", None)
-        self.env.pop("HL_PRIVATE_KEY", None)
-
-    def amm(self, *args: str, timeout_s: float = 90) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [AMM, *args],
-            env=self.env,
-            cwd=self.home,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-        )
-
-    def supervisorctl(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [
-                str(Path(sys.executable).with_name("supervisorctl")),
-                "-c",
-                str(self.home / "supervisord.conf"),
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-
-    def status(self) -> dict:
-        return json.loads(self.amm("status", "--json").stdout)
-
-
-@pytest.fixture
-def deployment(tmp_path):
-    deployment = Deployment(tmp_path)
-    yield deployment
-    pids = []
-    if (tmp_path / "var" / "supervisor.sock").exists():
-        try:
-            report = deployment.status()
-            pids = [p["pid"] for p in report["programs"].values() if p["pid"]]
-        except (json.JSONDecodeError, subprocess.TimeoutExpired):
-            pass
-    deployment.amm("down")
-    pidfile = tmp_path / "var" / "supervisord.pid"
-    if pidfile.exists():
-        pids.append(int(pidfile.read_text()))
-    for pid in pids:
-        if alive(pid):
-            os.kill(pid, 9)
 
 
 def test_up_runs_all_six_programs_and_down_leaves_nothing(deployment):
