@@ -6,7 +6,9 @@ grid. A size worth less than the $10 minimum at its limit price is raised to the
 size that is not, if that still fits both bounds; otherwise there is no order.
 
 Price: the mid moved ``rebalance_slippage_bps`` against us (a sell below, a buy above), rounded
-onto the price grid towards the mid, so the order never trades worse than that bound.
+onto the price grid towards the mid, so the order never trades worse than that bound. When the
+grid has no price between that bound and the mid (a tick wider than the slippage), there is no
+order: a limit on the far side of the mid could not trade, and one beyond the bound would.
 
 Schedule: a shot is made when due and rides on every decision (same ``decision_id``, so
 execution sends it once) until the next fill of the market, a decision that cannot carry it (a
@@ -51,6 +53,8 @@ def rebalance_order(
         spec.sz_decimals,
         Rounding.DOWN if is_buy else Rounding.UP,
     )
+    if (limit_px < mid) if is_buy else (limit_px > mid):
+        return None
     target = _FLOOR.divide(settings.rebalance_target_delta * settings.max_exposure_usd, mid)
     most = min(abs(szi), _FLOOR.divide(settings.max_rebalance_usd, mid))
     sz = round_size(min(max(abs(szi) - target, ZERO), most), spec.sz_decimals)

@@ -127,3 +127,12 @@ def test_a_blocked_decision_carries_no_rebalance():
     stale = core.decide(COIN, T0 + 6 * SECOND)  # market data 6 s old
     assert stale.verdict == "veto" and stale.rebalance is None
     assert "STALE_MARKET_DATA" in stale.reasons
+
+
+def test_no_rebalance_when_the_tick_is_wider_than_the_slippage_bound():
+    # the failing case hypothesis found: mid 0.0991 on a 0.001 grid, 1 bps of slippage
+    spec = MarketSpec(coin=COIN, sz_decimals=3, max_leverage=20)
+    settings = RiskSettings(
+        max_exposure_usd=D(50), rebalance_slippage_bps=D(1), max_rebalance_usd=D(10)
+    )
+    assert rebalance_order(D(100), D("0.0991"), spec, settings) is None
