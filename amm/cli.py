@@ -64,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     glft.add_argument("--gamma", type=float, required=True, help="risk aversion (xi = gamma)")
     glft.add_argument("--delta", type=float, required=True, help="order-size unit Delta")
     glft.add_argument("--json", action="store_true", help="one JSON document")
+    as2008 = research_commands.add_parser(
+        "as2008", help="Avellaneda-Stoikov (2008) simulation: inventory vs symmetric strategy"
+    )
+    as2008.add_argument("--gamma", type=float, required=True, help="risk aversion gamma")
+    as2008.add_argument("--paths", type=int, default=1000, help="simulated paths (default 1000)")
+    as2008.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    as2008.add_argument("--json", action="store_true", help="one JSON document")
 
     config = commands.add_parser("config", help="config tools")
     config_commands = config.add_subparsers(dest="config_command", required=True)
@@ -124,6 +131,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from amm.common.runtime import run_actor
 
         return run_actor(args.program, path, log_json=args.log_json)
+    if args.command == "research" and args.research_command == "as2008":
+        from amm.tools.research import as2008_command
+
+        return as2008_command(args.gamma, args.paths, args.seed, as_json=args.json)
     if args.command == "research":
         from amm.tools.research import glft_command
 

@@ -4,6 +4,9 @@ So a person can check the model by hand. The numbers are in the units of the inp
 tick and sigma in ticks per sqrt(s) (as hftbacktest does) and the half spread and skew come out
 in ticks; the quoter itself uses bps. xi = gamma, as in hftbacktest's example and the quoter's
 default. The same functions as the quoter compute them (amm/services/quoter/models.py).
+
+`amm research as2008` runs the Monte Carlo experiment of Avellaneda & Stoikov (2008), section
+3.3, with the same formulas (amm/research/as2008.py; docs/research.md compares it with the paper).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import math
 import sys
 from typing import Any, TextIO
 
+from amm.research.as2008 import PAPER, average_spread, experiment, mean_std
 from amm.services.quoter.models import glft, glft_coefficients
 
 INVENTORIES = (-2, -1, 0, 1, 2)  # multiples of Delta shown in the depth table
@@ -86,4 +90,77 @@ def glft_command(
         print(f"amm research glft: {exc}", file=sys.stderr)
         return 2
     print_glft_report(report, as_json=as_json)
+    return 0
+
+
+def as2008_report(gamma: float, paths: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Per strategy: the average spread, and mean and std of the terminal profit and inventory.
+
+    The paper's model and parameters (amm.research.as2008.PAPER), its "inventory" strategy for
+    `gamma` and its "symmetric" one at the same average spread, on `paths` paths from `seed`.
+    Raises ValueError naming the first bad input by its command-line flag.
+    """
+    if not (math.isfinite(gamma) and gamma > 0):
+        raise ValueError(f"--gamma must be a finite number > 0, got {gamma}")
+    if paths < 2:
+        raise ValueError(f"--paths must be >= 2 (a standard deviation needs two), got {paths}")
+    if seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {seed}")
+    spread = average_spread(gamma)
+    report: dict[str, Any] = {}
+    for name, outcome in experiment(gamma, paths, seed).items():
+        profit_mean, profit_std = mean_std(outcome.profit)
+        q_mean, q_std = mean_std(outcome.q)
+        report[name] = {
+            "spread": spread,
+            "profit_mean": profit_mean,
+            "profit_std": profit_std,
+            "q_mean": q_mean,
+            "q_std": q_std,
+        }
+    return report
+
+
+def print_as2008_report(
+    report: dict[str, Any],
+    *,
+    gamma: float,
+    paths: int,
+    seed: int,
+    as_json: bool,
+    out: TextIO | None = None,
+) -> None:
+    """One JSON document, or the paper's table layout so the rows read against Tables 1-3."""
+    out = out if out is not None else sys.stdout
+    if as_json:
+        print(json.dumps(report), file=out)
+        return
+    model = PAPER
+    print(
+        f"Avellaneda-Stoikov (2008) section 3.3: gamma={gamma:g} paths={paths} seed={seed}  "
+        f"s={model.s0:g} T={model.T:g} sigma={model.sigma:g} dt={model.dt:g} q0={model.q0} "
+        f"A={model.A:g} k={model.k:g}",
+        file=out,
+    )
+    print(
+        f"{'strategy':<10} {'spread':>8} {'profit':>9} {'std(profit)':>12} "
+        f"{'final q':>9} {'std(final q)':>13}",
+        file=out,
+    )
+    for name, row in report.items():
+        print(
+            f"{name:<10} {row['spread']:>8.2f} {row['profit_mean']:>9.2f} "
+            f"{row['profit_std']:>12.2f} {row['q_mean']:>9.2f} {row['q_std']:>13.2f}",
+            file=out,
+        )
+
+
+def as2008_command(gamma: float, paths: int = 1000, seed: int = 0, *, as_json: bool = False) -> int:
+    """The command body: 0 after printing the report, 2 with a message for bad inputs."""
+    try:
+        report = as2008_report(gamma, paths, seed)
+    except ValueError as exc:
+        print(f"amm research as2008: {exc}", file=sys.stderr)
+        return 2
+    print_as2008_report(report, gamma=gamma, paths=paths, seed=seed, as_json=as_json)
     return 0

@@ -32,6 +32,7 @@ from typing import Any, Literal
 import msgspec
 
 from amm.common.accounting import ZERO, Ledger
+from amm.common.fill_sync import RESYNC, SNAPSHOT, FillSync
 from amm.common.hyperliquid.meta import dex_of
 from amm.common.hyperliquid.rules import MarketSpec
 from amm.common.messages import (
@@ -55,7 +56,6 @@ from amm.services.risk.report import books_view, risk_position, settings_limits,
 from amm.services.risk.session import Session
 from amm.services.risk.settings import RiskSettings
 from amm.services.risk.states import Band, Halt, market_state, next_band, trading_state
-from amm.services.risk.sync import RESYNC, SNAPSHOT, FillSync
 
 _MS = 1_000_000
 _S = 1_000_000_000

@@ -24,6 +24,7 @@ import msgspec
 
 from amm.common.bus import Received
 from amm.common.config import Config
+from amm.common.fill_sync import SNAPSHOT, StreamWatch, decode_positions, fetch_fills
 from amm.common.hyperliquid.client import ExchangeError, HyperliquidHttp
 from amm.common.hyperliquid.meta import MalformedMeta, MarketDirectory, UnknownMarket
 from amm.common.logs import EventLog
@@ -42,9 +43,7 @@ from amm.services.risk.halt_store import HaltStore
 from amm.services.risk.logic import RiskCore
 from amm.services.risk.settings import RiskSettings
 from amm.services.risk.states import Halt
-from amm.services.risk.sync import SNAPSHOT, decode_fills, decode_positions
 
-FILLS_PAGE = 2000
 EXECUTION = "execution"
 
 
@@ -71,7 +70,7 @@ class RiskActor(Actor):
             log.warning("risk.halted_at_start", by=halt.by, reason=halt.reason)
         self.core = RiskCore(self.settings, self.coins, now_ns=time.time_ns(), halt=halt)
         self._stored: Halt | None = halt
-        self._execution_seen: tuple[str, int] | None = None
+        self._execution = StreamWatch(EXECUTION)
         self._markets_loaded = False
         self._wake = asyncio.Event()
         self._last_state: str | None = None
@@ -104,14 +103,11 @@ class RiskActor(Actor):
     def _watch_execution(self) -> None:
         """A seq gap or a new epoch in execution's stream: something may be missed, resync."""
         assert self.subscriber is not None
-        track = self.subscriber.tracker.publishers.get(EXECUTION)
-        if track is None:
-            return
-        seen = (track.epoch, track.gaps)
-        if self._execution_seen is not None and seen != self._execution_seen:
-            self.log.warning("risk.resync", cause="execution gap or restart", epoch=track.epoch)
+        tracker = self.subscriber.tracker
+        if self._execution.moved(tracker):
+            epoch = tracker.publishers[EXECUTION].epoch
+            self.log.warning("risk.resync", cause="execution gap or restart", epoch=epoch)
             self.core.request_resync()
-        self._execution_seen = seen
 
     def _settle(self) -> None:
         """After every change: store a new halt, wake the sync task if it has work."""
@@ -233,13 +229,13 @@ class RiskActor(Actor):
         try:
             if need == SNAPSHOT:
                 positions = decode_positions(await self._ask("position", {}))
-                fills, _ = await self._fills_since(0)
+                fills, _ = await fetch_fills(self._ask, 0)
                 if not self.core.on_snapshot(positions, fills, time.time_ns()):
                     self._complain("risk.snapshot_incomplete", markets=",".join(positions))
                     return False
                 self.log.info("risk.snapshot", fills=len(fills), seq=self.core.sync.last_seq)
             else:
-                fills, last_seq = await self._fills_since(self.core.sync.last_seq)
+                fills, last_seq = await fetch_fills(self._ask, self.core.sync.last_seq)
                 self.core.on_resync(fills, last_seq)
                 self.log.info("risk.resynced", fills=len(fills), seq=self.core.sync.last_seq)
         except (RequestFailed, msgspec.ValidationError, KeyError, TypeError, ValueError) as exc:
@@ -254,17 +250,6 @@ class RiskActor(Actor):
         level = self.log.debug if event in self._complaints else self.log.warning
         level(event, **fields)
         self._complaints.add(event)
-
-    async def _fills_since(self, seq: int) -> tuple[list[Fill], int]:
-        """Every journaled fill after ``seq``, page by page, and the journal's last number."""
-        fills: list[Fill] = []
-        while True:
-            data = await self._ask("fills_since", {"seq": seq, "limit": FILLS_PAGE})
-            page, last_seq = decode_fills(data["fills"]), int(data["last_seq"])
-            fills += page
-            if not page or page[-1].journal_seq >= last_seq:
-                return fills, last_seq
-            seq = page[-1].journal_seq
 
     async def _ask(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
         reply = await request(

@@ -1,0 +1,1 @@
+"""Offline experiments with the quoting models: simulations a person runs, not the live system."""
