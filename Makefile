@@ -18,7 +18,7 @@ run: $(STAMP)
 	@echo
 	@echo "AMM-500 is running under supervisord (paper mode). Stop it with: make stop   (or .venv/bin/amm down)"
 	@echo "Control one program with: .venv/bin/supervisorctl -c supervisord.conf restart quoter"
-	@if [ -t 0 ]; then echo "Showing risk, fills and orders on the bus (Ctrl-C leaves this view; the system keeps running):"; $(BIN)/amm tail risk.state exec.fill exec.order md.status; fi
+	@if [ -t 0 ]; then $(BIN)/amm watch; echo "Left the live view; the system keeps running (make stop)."; fi
 
 stop: $(STAMP)
 	$(BIN)/amm down

@@ -38,6 +38,18 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--count", type=int, help="stop after N messages")
     tail.add_argument("--timeout", type=float, help="stop after S seconds")
 
+    report = commands.add_parser("report", parents=[common], help="the monitor's performance stats")
+    report.add_argument("--window", choices=("5m", "30m", "1h", "session"), help="only this window")
+    report_output = report.add_mutually_exclusive_group()
+    report_output.add_argument("--json", action="store_true", help="the monitor's stats, as JSON")
+    report_output.add_argument(
+        "--html", metavar="FILE", help="a self-contained HTML page with plots"
+    )
+    watch = commands.add_parser(
+        "watch", parents=[common], help="live view: quotes, risk, PnL, health"
+    )
+    watch.add_argument("--once", action="store_true", help="print one frame and exit")
+
     orders = commands.add_parser(
         "orders", parents=[common], help="live orders, execution vs exchange"
     )
@@ -160,6 +172,16 @@ def _dispatch(args: argparse.Namespace) -> int:
                 timeout_s=args.timeout,
             )
         )
+    if args.command == "report":
+        from amm.tools.report import report
+
+        return asyncio.run(
+            report(selection.config, window=args.window, as_json=args.json, html=args.html)
+        )
+    if args.command == "watch":
+        from amm.tools.watch import watch
+
+        return asyncio.run(watch(selection.config, once=args.once, deployment=selection.deployment))
     if args.command == "risk":
         from amm.tools import risk_control
 

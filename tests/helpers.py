@@ -46,8 +46,9 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 def paper_config_dict(var_dir: Path) -> dict[str, Any]:
     """The shipped paper config with free loopback ports and a private var folder."""
     base = tomllib.loads((REPO / "configs" / "paper.toml").read_text())
-    ports = iter(free_ports(1 + 2 * len(ACTORS)))
+    ports = iter(free_ports(2 + 2 * len(ACTORS)))
     base["exchange"]["url"] = f"http://127.0.0.1:{next(ports)}"
+    base["monitor"]["prometheus_port"] = next(ports)
     base["bus"] = {name: f"tcp://127.0.0.1:{next(ports)}" for name in ACTORS}
     base["snapshot"] = {name: f"tcp://127.0.0.1:{next(ports)}" for name in ACTORS}
     base["paths"]["var_dir"] = str(var_dir)

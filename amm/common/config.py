@@ -18,6 +18,7 @@ from amm.common.config_section import ConfigSection
 from amm.common.programs import ACTORS
 from amm.common.sim.market.params import ReplayParams, SyntheticParams
 from amm.services.execution.settings import ExecutionSettings
+from amm.services.monitor.settings import MonitorSettings
 from amm.services.quoter.settings import QuoterSettings
 from amm.services.risk.settings import RiskSettings
 
@@ -132,6 +133,7 @@ class Config(ConfigSection, kw_only=True):
     execution: ExecutionSettings = ExecutionSettings()
     quoter: QuoterSettings = QuoterSettings()
     risk: RiskSettings = RiskSettings()
+    monitor: MonitorSettings = MonitorSettings()
     venue: VenueConfig | None = None  # required in paper mode
 
     @property
@@ -280,7 +282,15 @@ def _check_venue(path: Path, config: Config) -> None:
 
 
 def _check_modes_within_risk(path: Path, config: Config) -> None:
-    """A quoter mode may never ask for more than risk allows: risk would trim every ladder."""
+    """A quoter mode may never ask for more than risk allows: risk would trim every ladder.
+
+    For every mode (emergency_defensive too): `max_exposure_usd` within risk's; `order_levels`
+    within `risk.max_levels_per_side` (else risk drops the farthest levels of every ladder); and
+    the level notional at the mode's full leverage, `capital_usd x leverage x order_size_pct /
+    100`, within `risk.max_order_usd`. That last bound needs no margin for where a level is
+    priced: the quoter sizes each level at its own price, so a level is never worth more than the
+    level notional at its price, wherever risk's collar lets it sit (an ask above fair too).
+    """
     risk = config.risk
     for name in msgspec.structs.fields(config.quoter.modes):
         mode = getattr(config.quoter.modes, name.name)
@@ -290,6 +300,13 @@ def _check_modes_within_risk(path: Path, config: Config) -> None:
                 path,
                 f"{key}.max_exposure_usd",
                 f"{mode.max_exposure_usd:g} exceeds risk.max_exposure_usd {risk.max_exposure_usd}",
+            )
+        if mode.order_levels > risk.max_levels_per_side:
+            raise ConfigError(
+                path,
+                f"{key}.order_levels",
+                f"{mode.order_levels} levels per side exceed risk.max_levels_per_side "
+                f"{risk.max_levels_per_side}",
             )
         level_usd = config.quoter.capital_usd * mode.leverage * mode.order_size_pct / 100
         if level_usd > risk.max_order_usd:

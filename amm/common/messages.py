@@ -3,11 +3,17 @@
 Unknown extra fields are tolerated so that newer publishers do not break older subscribers;
 missing required fields and out-of-range values are errors. Prices and sizes travel as decimal
 strings (exact, and readable by any msgpack client), as Hyperliquid itself sends them.
+
+Those strings are always in positional notation ("0", "0.5", "6000"), never exponent notation
+("0E-8", "1E+2"): msgspec writes a Decimal as its `str()`, which uses an exponent for a positive
+exponent or a value below 1e-6 (a product of two zeros with decimals is "0E-8"), so every body
+our actors compute passes its decimals through `plain` when it is built (and decoded). Market
+data bodies carry the exchange's own strings, which are positional already.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any, Literal
 
 import msgspec
@@ -28,6 +34,37 @@ MarketDataState = Literal["live", "stale", "reconnecting"]
 MonitorMode = Literal[
     "emergency_defensive", "defensive", "moderate", "aggressive", "very_aggressive"
 ]
+
+
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_MICRO = Decimal("0.000001")
+
+
+def plain(value: Decimal) -> Decimal:
+    """`value` as a Decimal whose `str()` has no exponent, so the bus carries it positionally.
+
+    A zero (also "0E-8" or "-0") becomes 0; a positive exponent ("1E+2") becomes the same integer
+    (100); a non-zero value below 1e-6, which `str()` can only write with an exponent, is rounded
+    to 6 decimals (USDC's precision: 1E-7 becomes 0, 6E-7 becomes 0.000001). Anything else,
+    including a non-finite value (refused by the validators), is returned unchanged.
+    """
+    if value.is_zero():
+        return _ZERO
+    if "E" not in str(value):
+        return value
+    if value.adjusted() >= 0:  # a positive exponent: a whole number
+        return value.quantize(_ONE, context=Context(prec=value.adjusted() + 2))
+    rounded = value.quantize(_MICRO)
+    return _ZERO if rounded.is_zero() else rounded
+
+
+def _plain_fields(body: Any, names: tuple[str, ...]) -> None:
+    """Every named Decimal field of `body` through `plain` (None stays None)."""
+    for name in names:
+        value = getattr(body, name)
+        if value is not None:
+            setattr(body, name, plain(value))
 
 
 def _finite(name: str, value: Decimal | None) -> None:
@@ -170,6 +207,7 @@ class QuoteLevel(msgspec.Struct, array_like=True):
     def __post_init__(self) -> None:
         _positive("px", self.px)
         _positive("sz", self.sz)
+        _plain_fields(self, ("px", "sz"))
 
 
 class QuoteIntent(Schema, kw_only=True):
@@ -186,6 +224,7 @@ class QuoteIntent(Schema, kw_only=True):
 
     def __post_init__(self) -> None:
         _positive("fair_px", self.fair_px)
+        _plain_fields(self, ("fair_px",))
 
 
 class Rebalance(msgspec.Struct, kw_only=True):
@@ -198,6 +237,7 @@ class Rebalance(msgspec.Struct, kw_only=True):
     def __post_init__(self) -> None:
         _positive("sz", self.sz)
         _positive("limit_px", self.limit_px)
+        _plain_fields(self, ("sz", "limit_px"))
 
 
 class RiskDecision(Schema, kw_only=True):
@@ -225,6 +265,7 @@ class RiskPosition(msgspec.Struct, kw_only=True):
         _finite("szi", self.szi)
         _positive("entry_px", self.entry_px)
         _finite("notional", self.notional)
+        _plain_fields(self, ("szi", "entry_px", "notional"))
 
 
 class RiskState(Schema, kw_only=True):
@@ -240,6 +281,7 @@ class RiskState(Schema, kw_only=True):
 
     def __post_init__(self) -> None:
         _finite("session_pnl", self.session_pnl)
+        _plain_fields(self, ("session_pnl",))
 
 
 class OrderEvent(Schema, kw_only=True):
@@ -262,6 +304,7 @@ class OrderEvent(Schema, kw_only=True):
         _positive("px", self.px)
         _positive("sz", self.sz)
         _non_negative("filled_sz", self.filled_sz)
+        _plain_fields(self, ("px", "sz", "filled_sz"))
 
 
 class Fill(Schema, kw_only=True):
@@ -289,6 +332,7 @@ class Fill(Schema, kw_only=True):
         _positive("sz", self.sz)
         _finite("fee", self.fee)
         _finite("closed_pnl", self.closed_pnl)
+        _plain_fields(self, ("px", "sz", "fee", "closed_pnl", "start_position"))
 
 
 class Position(Schema, kw_only=True):
@@ -311,6 +355,18 @@ class Position(Schema, kw_only=True):
             _finite(name, getattr(self, name))
         _finite("withdrawable", self.withdrawable)
         _positive("entry_px", self.entry_px)
+        _plain_fields(self, _POSITION_DECIMALS)
+
+
+_POSITION_DECIMALS = (
+    "szi",
+    "entry_px",
+    "position_value",
+    "unrealized_pnl",
+    "margin_used",
+    "account_value",
+    "withdrawable",
+)
 
 
 class WindowStats(msgspec.Struct, kw_only=True):
@@ -333,10 +389,13 @@ class WindowStats(msgspec.Struct, kw_only=True):
     funding: Decimal
     net_pnl: Decimal
     markouts_bps: dict[str, float | None] = {}
+    start_ms: int = 0  # the window's start (exchange time, ms); 0 for `total`
+    one_sided: float | None = None  # fills on the busier side / fills; None without fills
 
     def __post_init__(self) -> None:
         for name in _WINDOW_DECIMALS:
             _finite(name, getattr(self, name))
+        _plain_fields(self, _WINDOW_DECIMALS)
 
 
 _WINDOW_DECIMALS = (
@@ -354,15 +413,46 @@ _WINDOW_DECIMALS = (
 )
 
 
+class CrossCheck(msgspec.Struct, kw_only=True):
+    """Trade-based PnL against the exchange's account value on one dex, since `since_ms`."""
+
+    dex: str
+    since_ms: int  # when the baseline was taken (exchange time of that exec.position)
+    account_value: Decimal
+    account_change: Decimal  # account value now minus at the baseline
+    trade_pnl_change: Decimal  # the ledger's net PnL (at the exchange's marks) now minus then
+    divergence: Decimal  # account_change - trade_pnl_change
+
+    def __post_init__(self) -> None:
+        names = ("account_value", "account_change", "trade_pnl_change", "divergence")
+        for name in names:
+            _finite(name, getattr(self, name))
+        _plain_fields(self, names)
+
+
 class MonitorStats(Schema, kw_only=True):
-    """`monitor.stats`: trade-based performance for the session and rolling windows."""
+    """`monitor.stats`: trade-based performance of one market for the session and windows."""
 
     cycle: int
     cycle_pnl: Decimal
     windows: dict[str, WindowStats]
+    coin: str = ""
+    time_ms: int = 0  # when the cycle ended (monitor's wall clock, ms)
+    session_start_ms: int = 0
+    position: Decimal = Decimal(0)  # signed size from the fills
+    entry_px: Decimal | None = None
+    mid: Decimal | None = None  # the mark of the unrealized PnL
+    delta: float | None = None  # from risk.state; None if no recent one
+    mode: MonitorMode | None = None  # the recommendation in force
+    alerts_active: int = 0  # every active alert, all subjects
+    crosscheck: CrossCheck | None = None  # the market's dex; None before a baseline
 
     def __post_init__(self) -> None:
         _finite("cycle_pnl", self.cycle_pnl)
+        _finite("position", self.position)
+        _positive("entry_px", self.entry_px)
+        _positive("mid", self.mid)
+        _plain_fields(self, ("cycle_pnl", "position", "entry_px", "mid"))
 
 
 class Alert(Schema, kw_only=True):
@@ -374,6 +464,9 @@ class Alert(Schema, kw_only=True):
     threshold: float | None
     message: str
     active: bool = True
+    subject: str = ""  # a coin, "dex:<name>", or "" for the whole account
+    window: str = ""  # the window `value` was measured over, if any
+    time_ns: int = 0  # when the monitor raised, changed or cleared it (wall clock)
 
 
 class ModeRecommendation(Schema, kw_only=True):

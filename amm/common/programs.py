@@ -18,7 +18,7 @@ LISTENS_TO: dict[str, tuple[str, ...]] = {
 # The topic prefixes each actor acts on; everything else it receives only feeds seq tracking.
 CONSUMES: dict[str, tuple[str, ...]] = {
     "marketdata": (),
-    "quoter": ("md.", "risk.state", "monitor.mode", "hb."),
+    "quoter": ("md.", "risk.state", "monitor.mode", "monitor.stats", "hb."),
     "risk": ("quote.intent", "md.", "exec.fill", "exec.position", "hb."),
     "execution": ("risk.decision", "risk.state", "hb."),
     "monitor": ("exec.fill", "exec.position", "md.bbo.", "md.status", "risk.state", "hb."),

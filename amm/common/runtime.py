@@ -243,6 +243,7 @@ ACTOR_CLASSES: dict[str, str] = {
     "execution": "amm.services.execution.service:ExecutionActor",
     "quoter": "amm.services.quoter.service:QuoterActor",
     "risk": "amm.services.risk.service:RiskActor",
+    "monitor": "amm.services.monitor.service:MonitorActor",
 }
 
 

@@ -9,8 +9,11 @@ Rules, in order:
    clear of the other side of the book (a bid at least one grid step below the best ask, an ask
    at least one above the best bid, so a post-only order never matches) and strictly behind the
    previous level of the same side. A bid that would need a price <= 0 ends its side.
-4. Sizes: `level_notional_usd` / fair, rounded down to szDecimals; raised to the $10 minimum at
-   the level's price when below it; trimmed to the room left under `max_exposure_usd` (for bids
+4. Sizes: `level_notional_usd` / the higher of fair and the level's price, rounded down to
+   szDecimals, so a level is never worth more than `level_notional_usd` at its price (an ask
+   above fair sized at fair would be, and risk would cut it to `max_order_usd`), nor holds more
+   coins than one sized at fair (a bid below fair); raised to the $10 minimum at the level's
+   price when below it; trimmed to the room left under `max_exposure_usd` (for bids
    max - position, for asks max + position), or under the position itself when reduce-only. A
    level that cannot be worth $10 within that room ends its side.
 
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Context, Decimal
 
 from amm.common.hyperliquid.rules import (
     MIN_ORDER_VALUE,
@@ -38,6 +41,7 @@ from amm.services.quoter.fair import TopOfBook
 from amm.services.quoter.settings import LeverageSettings
 
 _BPS = Decimal(10_000)
+_FLOOR = Context(prec=34, rounding=ROUND_FLOOR)  # a quotient never rounded up past a lot
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +142,7 @@ def _side(
     is_buy: bool,
 ) -> tuple[QuoteLevel, ...]:
     szd = spec.sz_decimals
-    base_size = round_size(Decimal(repr(shape.level_notional_usd)) / fair, szd)
+    notional = Decimal(repr(shape.level_notional_usd))
     bound: Decimal | None = next_below(top.ask_px, szd) if is_buy else next_above(top.bid_px, szd)
     levels: list[QuoteLevel] = []
     for i in range(shape.levels):
@@ -148,7 +152,8 @@ def _side(
         px = _price(fair, Decimal(repr(depth)), bound, szd, is_buy=is_buy)
         if px is None:
             break
-        sz = _size(base_size, px, room, szd)
+        base = round_size(_FLOOR.divide(notional, max(px, fair)), szd)
+        sz = _size(base, px, room, szd)
         if sz is None:
             break
         levels.append(QuoteLevel(px, sz))

@@ -3,12 +3,15 @@
 No sockets and no clock reads. `now_ns` is a monotonic clock (ages, sigma, A/k, the throttle, the
 defence); `wall_ns` is wall-clock time (an intent's `created_ns`, the finite horizon's cycle).
 
-Fail closed: a market gets an empty ladder (quote nothing) while its top of book is missing,
-one-sided, crossed or older than `max_book_age_s`, while `md.status` does not say it is live,
-before the first `risk.state` or when the latest is older than `max_risk_age_s`, while risk is
-HALTED, and in a mode whose `quote` is false (emergency_defensive by default). REDUCING quotes
-only the side that reduces the position, sized within it. Past `inventory_threshold` (the
-position's notional over `max_exposure_usd`) the side that would add to it is not quoted.
+Fail closed: a market gets an empty ladder (quote nothing) while it has no usable top of book
+(none yet, or the last two-sided, uncrossed one arrived more than `max_book_age_s` ago: a
+one-sided or crossed top in between is bridged by that last valid one), while `md.status` does
+not say it is live, before the first `risk.state` or when the latest is older than
+`max_risk_age_s`, while risk is HALTED (system-wide), and in a mode whose `quote` is false
+(emergency_defensive by default). While risk has the market itself in REDUCING
+(`risk.state.limits.markets.<coin>.state`, else the system state), only the side that reduces
+the position is quoted, sized within it. Past `inventory_threshold` (the position's notional over
+`max_exposure_usd`) the side that would add to it is not quoted.
 
 Per market, in order: fair price (fair.py) -> sigma (volatility.py) -> A, k (intensity.py) ->
 leverage and level size -> q = position / level size -> model (models.py) -> spread floor,
@@ -83,6 +86,7 @@ class QuoteView:
     leverage: float | None = None
     level_notional_usd: float | None = None
     defence_active: bool = False
+    trading_state: str | None = None  # risk's state for this market (REDUCING: reduce-only)
 
 
 @dataclass(slots=True)
@@ -91,8 +95,9 @@ class _Market:
     volatility: EwmaVolatility
     intensity: IntensityCalibrator
     throttle: Throttle
-    top: TopOfBook | None = None
-    top_ns: int | None = None
+    top: TopOfBook | None = None  # the last two-sided, uncrossed top of book
+    top_ns: int | None = None  # when `top` arrived
+    top_valid: bool = False  # whether the latest md.bbo / md.book was two-sided and uncrossed
     fair: Decimal | None = None
     latest: QuoteIntent | None = None
     view: QuoteView | None = None
@@ -156,20 +161,23 @@ class QuoterCore:
     def on_performance(
         self, spread_capture_bps: float | None, markout_bps: float | None, now_ns: int
     ) -> None:
-        """Recent spread capture and markout (bps) for the adverse-selection defence.
-
-        Nothing feeds this yet: the monitor actor (a later issue) will publish the figures in
-        `monitor.stats`, and the quoter's service will pass them here once it consumes them.
-        """
+        """Recent spread capture and markout (bps) for the adverse-selection defence, from the
+        monitor's `monitor.stats` (see `DefenceSettings`)."""
         self.defence.on_performance(spread_capture_bps, markout_bps, now_ns)
 
     def _on_top(self, coin: str, top: TopOfBook | None, now_ns: int) -> None:
+        """A top of book arrived; a one-sided or crossed one (None) keeps the last valid top.
+
+        The paper venue's takers can sweep a side bare for ~50 ms: quoting on from the last
+        valid top while it is younger than `max_book_age_s` avoids pulling the ladder for that.
+        """
         market = self.markets.get(coin)
         if market is None:
             return
-        market.top, market.top_ns = top, now_ns
         market.intensity.observe_from(now_ns)
+        market.top_valid = top is not None
         if top is not None:
+            market.top, market.top_ns = top, now_ns
             market.fair = fair_price(top, self.settings.fair_price)
             market.volatility.on_mid(float(top.mid), now_ns)
 
@@ -237,7 +245,8 @@ class QuoterCore:
         if market.top is None or market.top_ns is None:
             reasons.append("no_book")
         elif now_ns - market.top_ns > settings.max_book_age_s * _NS:
-            reasons.append("book_stale")
+            # the last valid top is too old: the book stayed one-sided / crossed, or went silent
+            reasons.append("book_stale" if market.top_valid else "no_book")
         if self.status is None or self.status.markets.get(coin) != "live":
             reasons.append("md_not_live")
         if self.risk is None or self.risk_ns is None:
@@ -277,7 +286,8 @@ class QuoterCore:
             quote.bid_depth, quote.ask_depth, params.min_spread_bps, adjustment.extra_bps
         )
         exposure = float(szi) * fair_f / params.max_exposure_usd
-        reducing = risk.state == "REDUCING"
+        trading_state = market_trading_state(risk, coin)
+        reducing = trading_state == "REDUCING"
         shape = LadderShape(
             levels=min(params.order_levels, adjustment.max_levels or params.order_levels),
             spacing_bps=params.level_spacing_bps,
@@ -309,6 +319,7 @@ class QuoterCore:
             leverage=leverage,
             level_notional_usd=level_notional,
             defence_active=self.defence.active(now_ns),
+            trading_state=trading_state,
         )
         return ladder, view
 
@@ -336,3 +347,20 @@ class QuoterCore:
             g.skew_scale,
         )
         return None, quote
+
+
+_TRADING_STATES = ("ACTIVE", "REDUCING", "HALTED")
+
+
+def market_trading_state(risk: RiskState, coin: str) -> str:
+    """Risk's state for one market: `limits.markets.<coin>.state`, else the system's state.
+
+    The system's state is REDUCING as soon as any market is; quoting every market reduce-only for
+    that would pull the bids or asks of markets risk still lets trade both ways.
+    """
+    markets = risk.limits.get("markets")
+    if isinstance(markets, Mapping):
+        entry = markets.get(coin)
+        if isinstance(entry, Mapping) and entry.get("state") in _TRADING_STATES:
+            return str(entry["state"])
+    return risk.state

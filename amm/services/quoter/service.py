@@ -1,11 +1,14 @@
 """The quoter actor: `md.*`, `risk.state` and `monitor.mode` in, `quote.intent` out.
 
 Start-up reads the markets' szDecimals and max leverage from the exchange's `meta` (retrying
-while it cannot be reached); until then nothing is quoted. After that every top of book,
-`md.status`, `risk.state` and `monitor.mode` re-runs the core for the markets it concerns and
-publishes a new intent when the throttle lets one through; every `republish_interval_s` the
-core runs again for every market (ages and refresh timers advance without messages) and the
-latest intent of each market is published again, so a receiver that missed one converges.
+while it cannot be reached or answers malformed); until then nothing is quoted. A configured
+market the exchange does not list is a StartupError naming the coin: the process exits 2 and
+supervisord does not restart it (a restart would not list the market either). After that
+every top of book, `md.status`, `risk.state` and `monitor.mode` re-runs the core for the markets
+it concerns and publishes a new intent when the throttle lets one through; every
+`republish_interval_s` the core runs again for every market (ages and refresh timers advance
+without messages) and the latest intent of each market is published again, so a receiver that
+missed one converges.
 Trades only feed the A/k calibration. The reply op `quote` shows the latest intent and the
 model's internals per market. Quoting-state changes are logged; the hot path is not.
 """
@@ -22,7 +25,7 @@ import msgspec
 from amm.common.bus import Publisher, Received
 from amm.common.config import Config
 from amm.common.hyperliquid.client import ExchangeRejected, ExchangeUnavailable, HyperliquidHttp
-from amm.common.hyperliquid.meta import MarketDirectory
+from amm.common.hyperliquid.meta import MalformedMeta, MarketDirectory, UnknownMarket
 from amm.common.hyperliquid.rules import MarketSpec
 from amm.common.logs import EventLog
 from amm.common.messages import (
@@ -30,12 +33,13 @@ from amm.common.messages import (
     Book,
     MarketDataStatus,
     ModeRecommendation,
+    MonitorStats,
     QuoteIntent,
     RiskState,
     Trades,
 )
 from amm.common.reqrep import Handler
-from amm.common.runtime import Actor
+from amm.common.runtime import Actor, StartupError
 from amm.services.quoter.logic import QuoterCore
 from amm.services.quoter.settings import QuoterSettings
 
@@ -83,6 +87,13 @@ class QuoterActor(Actor):
         elif isinstance(body, RiskState):
             core.on_risk_state(body, now_ns)
             coins = self.coins
+        elif isinstance(body, MonitorStats):
+            defence = self.settings.defence
+            window = body.windows.get(defence.window)
+            if window is not None and window.fills >= defence.min_fills:
+                markout = window.markouts_bps.get(defence.markout_horizon)
+                core.on_performance(window.spread_capture_bps, markout, now_ns)
+            return
         elif isinstance(body, ModeRecommendation):
             if body.mode != core.mode:
                 self.log.info("quoter.mode", mode=body.mode, reason=body.reason)
@@ -163,7 +174,10 @@ class QuoterActor(Actor):
                         self._publisher().publish(INTENT_TOPIC, latest)
 
     async def load_specs(self) -> dict[str, MarketSpec]:
-        """szDecimals and max leverage of the configured markets, from the exchange's `meta`."""
+        """szDecimals and max leverage of the configured markets, from the exchange's `meta`.
+
+        Raises StartupError (exit 2) naming the coin if the exchange does not list a market.
+        """
         config = self.config
         delay = _RETRY_S[0]
         async with HyperliquidHttp(
@@ -173,7 +187,10 @@ class QuoterActor(Actor):
                 try:
                     directory = await MarketDirectory.load(http, self.coins)
                     return {coin: directory.spec(coin) for coin in self.coins}
-                except (ExchangeUnavailable, ExchangeRejected) as exc:
+                except UnknownMarket as exc:
+                    self.log.error("quoter.unknown_market", error=str(exc))
+                    raise StartupError(f"cannot quote: {exc}") from None
+                except (ExchangeUnavailable, ExchangeRejected, MalformedMeta) as exc:
                     self.log.warning("quoter.meta_unavailable", error=str(exc))
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, _RETRY_S[1])

@@ -94,8 +94,13 @@ class LeverageSettings(ConfigSection, kw_only=True):
 
 class DefenceSettings(ConfigSection, kw_only=True):
     """Adverse-selection defence: a figure below its threshold widens the ladder by
-    `extra_bps` and caps it at `max_levels` for at least `hold_s`."""
+    `extra_bps` and caps it at `max_levels` for at least `hold_s`. The figures are the
+    monitor's (`monitor.stats`): spread capture and the `markout_horizon` markout of `window`,
+    taken only once that window holds `min_fills` fills (fewer are noise)."""
 
+    window: Literal["5m", "30m", "1h", "session"] = "5m"
+    markout_horizon: Literal["1s", "5s", "30s", "60s"] = "5s"
+    min_fills: Annotated[int, msgspec.Meta(ge=1, le=10_000)] = 5
     markout_threshold_bps: Annotated[float, msgspec.Meta(ge=-1000, le=1000)] = -3.0
     spread_capture_threshold_bps: Annotated[float, msgspec.Meta(ge=-1000, le=1000)] = -3.0
     extra_bps: Annotated[float, msgspec.Meta(ge=0, le=1000)] = 3.0

@@ -8,6 +8,14 @@ A new ladder is sent when it differs from the last one sent and:
 
 - it is empty (quote nothing), or the last one sent now crosses the book: at once, without
   spending the budget (safety is never throttled);
+- it restores quoting after an empty one: at once, without spending the budget either. The
+  quoter pulled its ladder for a reason that has now cleared, and making it wait for a token
+  would leave the market unquoted for up to a refill period. This cannot be used to spend
+  actions without bound: a free restore only ever follows an empty intent, and an empty intent
+  only follows a fail-closed input (no usable book for `max_book_age_s`, a feed not live, risk's
+  state missing, stale or HALTED, a mode that quotes nothing) or a ladder shaping left without
+  a level; so there are at most as many free restores as such inputs, and the ladders in between
+  still pay;
 - otherwise, when a token is available and a level moved at least `min_move_bps`, a size changed
   by `min_size_change` (relative), a side gained or lost levels, the mode changed, or the mode's
   `quote_refresh_s` passed since the last new ladder.
@@ -113,6 +121,8 @@ class Throttle:
     def _urgent(self, sent: Ladder | None, ladder: Ladder, top: TopOfBook | None) -> str | None:
         if ladder.empty:
             return "empty"
+        if sent is not None and sent.empty:
+            return "restore"  # free, like the empty one it follows (see the module docstring)
         if sent is not None and top is not None and crosses(sent, top):
             return "crossed"
         return None

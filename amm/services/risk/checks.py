@@ -9,7 +9,9 @@ drops, cuts or moves a level adds its reason code:
    (both sides when flat); the reducing side is cut so its total is at most ``|position|`` (it
    can close, never flip), then each level moves up to ``reduce_skew_bps`` of fair towards the
    other side of the book, to trade sooner: on the price grid, never to or past the opposite
-   best price, never out of the collar, and not at all if that would drop it below $10.
+   best price, never out of the collar, a bid never to where it would be worth more than
+   ``max_order_usd`` (so step 5 never cuts what this step moved), and not at all if that would
+   drop it below $10.
 4. ``MAX_LEVELS``: beyond ``max_levels_per_side``, the farthest levels are dropped.
 5. ``MAX_ORDER_SIZE``: a level worth more than ``max_order_usd`` at its price is cut to the
    largest lot size within it (dropped if that is below $10).
@@ -167,6 +169,9 @@ def _skew(
         limit = round_price(ctx.fair + collar, decimals, Rounding.DOWN)
         if ctx.best_ask is not None:
             limit = min(limit, _below(ctx.best_ask, decimals))
+        if level.px * level.sz <= settings.max_order_usd:  # moving up must not make it too big
+            most = _FLOOR.divide(settings.max_order_usd, level.sz)
+            limit = min(limit, round_price(most, decimals, Rounding.DOWN))
         target = round_price(level.px + shift, decimals, Rounding.DOWN)
         px = max(level.px, min(target, limit))
     else:

@@ -109,6 +109,8 @@ class RiskCore:
         self.ledger = Ledger()
         self.session = Session(now_ns)
         self.sync = FillSync()
+        self.ignored: set[str] = set()  # coins whose fills were left out (not configured)
+        self._newly_ignored: list[str] = []
         self._halt = halt
         self._ids = itertools.count(now_ns // _MS * 1000 + 1)
         dexes = [dex_of(coin) for coin in coins]
@@ -138,24 +140,24 @@ class RiskCore:
     ) -> bool:
         """Rebuild the books from execution's snapshot; False if it lacks a market's position.
 
-        The journal is replayed in order; a market whose exchange position differs from the
-        replay and is at least as new as its last fill takes the exchange's position.
+        The journal is replayed in order (fills of markets that are not configured are left
+        out); a market whose exchange position differs from the replay and is at least as new
+        as its last fill takes the exchange's position.
         """
         if any(coin not in positions for coin in self.markets):
             return False
-        history = self.sync.after_snapshot(fills)
+        history = self._configured(self.sync.after_snapshot(fills))
         ledger = Ledger()
         self.session.replay(ledger, history)
-        for coin, position in positions.items():
+        for coin, market in self.markets.items():
+            position = positions[coin]
             books = ledger.coin(coin)
             newer = books.last_fill_ms is None or position.time_ms >= books.last_fill_ms
             if position.szi != books.szi and newer:
                 ledger.rebase(coin, position.szi, position.entry_px)
-            market = self.markets.get(coin)
-            if market is not None:
-                market.account, market.account_ns = position, now_ns
-                market.mismatch_since_ns = None
-        self.session.open_coins(ledger, [*self.markets, *ledger.books])
+            market.account, market.account_ns = position, now_ns
+            market.mismatch_since_ns = None
+        self.session.open_coins(ledger, self.markets)
         self.ledger = ledger
         return True
 
@@ -244,7 +246,7 @@ class RiskCore:
             return False
         self._halt = None
         self.session = Session(now_ns)
-        self.session.open_coins(self.ledger, [*self.markets, *self.ledger.books])
+        self.session.open_coins(self.ledger, self.markets)
         for market in self.markets.values():
             self._note_mid(market)
         return True
@@ -340,6 +342,11 @@ class RiskCore:
             snapshot_ok=self.snapshot_ok,
         )
 
+    def take_ignored(self) -> list[str]:
+        """Coins whose first fill was left out since the last call (the shell logs each once)."""
+        coins, self._newly_ignored = self._newly_ignored, []
+        return coins
+
     def describe(self, now_ns: int) -> dict[str, Any]:
         """The full state for the ``state`` reply op and ``amm risk status``."""
         halt = self._halt
@@ -365,8 +372,25 @@ class RiskCore:
     # ---- inside -----------------------------------------------------------------------------
 
     def _book(self, fill: Fill) -> None:
-        if self.ledger.apply(fill) and fill.coin in self.markets:
+        if not self._configured([fill]):
+            return
+        if self.ledger.apply(fill):
             self.markets[fill.coin].schedule.spend()
+
+    def _configured(self, fills: Sequence[Fill]) -> list[Fill]:
+        """The fills of configured markets; the others are noted as ignored.
+
+        Risk's books and the session PnL (so ``SESSION_LOSS``) cover only ``[[markets]]``: a
+        fill elsewhere on the account (an order placed by hand) is not ours to limit.
+        """
+        kept = []
+        for fill in fills:
+            if fill.coin in self.markets:
+                kept.append(fill)
+            elif fill.coin not in self.ignored:
+                self.ignored.add(fill.coin)
+                self._newly_ignored.append(fill.coin)
+        return kept
 
     def _note_mid(self, market: MarketRisk) -> None:
         if market.view.last_mid is not None:

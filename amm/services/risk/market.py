@@ -1,8 +1,11 @@
 """What risk knows of one market's data: the top of book, the feed's status, their ages.
 
 Ages are measured with risk's receive times, never the publisher's clock (as execution's gate
-does). A mid exists only for a two-sided, uncrossed top; it is fresh while the top and a
-``live`` md.status for the market were both received less than ``max_age_ns`` ago.
+does). A mid exists only for a two-sided, uncrossed top. The last such top stands in for a
+one-sided or crossed one that came after it (the paper venue's takers can sweep a side bare for
+~50 ms), so the mid is fresh while the last valid top and a ``live`` md.status for the market
+were both received less than ``max_age_ns`` ago; a top that stays invalid longer leaves no
+fresh mid.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ TWO = Decimal(2)
 class MarketView:
     """The latest top of book and md.status of one market, with receive times."""
 
-    bid: Decimal | None = None
+    bid: Decimal | None = None  # the latest top as received: a side may be missing or crossed
     ask: Decimal | None = None
     top_ns: int | None = None
     status: MarketDataState | None = None
     status_ns: int | None = None
-    last_mid: Decimal | None = None
+    last_mid: Decimal | None = None  # the mid of the last two-sided, uncrossed top
+    mid_ns: int | None = None  # when that top was received
 
     def on_bbo(self, bbo: Bbo, now_ns: int) -> None:
         """An md.bbo arrived."""
@@ -48,15 +52,15 @@ class MarketView:
         return (self.bid + self.ask) / TWO
 
     def fresh_mid(self, now_ns: int, max_age_ns: int) -> Decimal | None:
-        """The mid if the data behind it can be trusted now, else None."""
-        if self.status != "live" or self.status_ns is None or self.top_ns is None:
+        """The mid of the last valid top if the data behind it can be trusted now, else None."""
+        if self.status != "live" or self.status_ns is None or self.mid_ns is None:
             return None
-        if now_ns - self.status_ns >= max_age_ns or now_ns - self.top_ns >= max_age_ns:
+        if now_ns - self.status_ns >= max_age_ns or now_ns - self.mid_ns >= max_age_ns:
             return None
-        return self.mid
+        return self.last_mid
 
     def _top(self, bid: Decimal | None, ask: Decimal | None, now_ns: int) -> None:
         self.bid, self.ask, self.top_ns = bid, ask, now_ns
         mid = self.mid
         if mid is not None:
-            self.last_mid = mid
+            self.last_mid, self.mid_ns = mid, now_ns

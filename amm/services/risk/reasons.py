@@ -41,8 +41,10 @@ MEANINGS: dict[str, str] = {
     "runs `amm risk resume`",
     UNKNOWN_MARKET: "the coin is not a configured market, or its exchange rules (szDecimals) "
     "have not been loaded yet",
-    STALE_MARKET_DATA: "md.status for the coin is not live, or it or a two-sided top of book "
-    "(md.bbo / md.book) was last received max_md_age_ms ago or more",
+    STALE_MARKET_DATA: "no fresh mid: md.status for the coin (or the overall state if the coin "
+    "has no entry) is not live or was last received max_md_age_ms ago or more, or the last "
+    "two-sided, uncrossed top of book (md.bbo / md.book) was received max_md_age_ms ago or more "
+    "(a one-sided or crossed top after it is bridged by it until then)",
     POSITION_MISMATCH: "our fills and execution's exec.position have disagreed on the size for "
     "position_mismatch_s; a full resync is under way",
     NO_INTENT: "no quote.intent received for this market since risk started",

@@ -4,7 +4,10 @@ Start-up trusts no older state except the halt file: the core starts with an emp
 approves nothing until execution's snapshot is in (``position``, then ``fills_since`` 0, paged).
 A gap in execution's stream, a new execution epoch or a hole in ``journal_seq`` makes it ask
 ``fills_since`` again; a lasting disagreement with ``exec.position`` takes a new snapshot. The
-exchange's rules for the markets (szDecimals) come from ``meta``, as execution loads them.
+exchange's rules for the markets (szDecimals) come from ``meta``, as execution loads them; a
+configured market the exchange does not list is a StartupError naming the coin (exit 2:
+supervisord does not restart it). A fill on a market that is not configured is logged once per
+coin (``risk.fill_ignored``) and left out of risk's books.
 
 Timers: every market's decision every ``decision_interval_s`` (execution's gate treats one
 older than ``max_decision_age_ms`` as stale) and ``risk.state`` every ``state_interval_s``; both
@@ -91,6 +94,7 @@ class RiskActor(Actor):
             core.on_md_status(body, now_ns)
         elif isinstance(body, Fill):
             core.on_fill(body)
+            self._log_ignored()
         elif isinstance(body, Position):
             core.on_position(body, now_ns)
         core.update(now_ns)
@@ -125,6 +129,15 @@ class RiskActor(Actor):
                     self.log.warning("risk.halted", by=halt.by, reason=halt.reason)
         if self.core.sync.need is not None or not self._markets_loaded:
             self._wake.set()
+
+    def _log_ignored(self) -> None:
+        """Each coin whose fills risk leaves out of its books, once."""
+        for coin in self.core.take_ignored():
+            self.log.warning(
+                "risk.fill_ignored",
+                coin=coin,
+                reason="not a configured market: not in risk's books nor the session PnL",
+            )
 
     def _publish_decision(self, decision: RiskDecision) -> None:
         assert self.publisher is not None
@@ -212,7 +225,10 @@ class RiskActor(Actor):
             return True
         try:
             directory = await MarketDirectory.load(http, self.coins)
-        except (ExchangeError, UnknownMarket, MalformedMeta) as exc:
+        except UnknownMarket as exc:
+            self.log.error("risk.unknown_market", error=str(exc))
+            raise StartupError(f"cannot check: {exc}") from None
+        except (ExchangeError, MalformedMeta) as exc:
             self._complain("risk.markets_unavailable", error=str(exc))
             return False
         self.core.on_markets({coin: directory.spec(coin) for coin in self.coins})
@@ -238,6 +254,7 @@ class RiskActor(Actor):
                 fills, last_seq = await fetch_fills(self._ask, self.core.sync.last_seq)
                 self.core.on_resync(fills, last_seq)
                 self.log.info("risk.resynced", fills=len(fills), seq=self.core.sync.last_seq)
+            self._log_ignored()
         except (RequestFailed, msgspec.ValidationError, KeyError, TypeError, ValueError) as exc:
             self._complain("risk.sync_failed", need=need, error=str(exc))
             return False

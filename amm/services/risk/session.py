@@ -2,9 +2,15 @@
 
 A session starts when risk starts (and again when an operator resumes trading: the loss that
 tripped the switch is then acknowledged). Session PnL is the change of the ledger's net PnL
-(realized + funding - fees + unrealized) since the start, marked to the mid:
+(realized - fees + unrealized) since the start, marked to the mid:
 
     sum over coins of  net(books now, mid now) - net(books at the start, opening mark)
+
+The coins are the configured markets only: risk books no fill of another market (``logic.py``
+leaves them out), so a trade placed by hand elsewhere on the account cannot trip
+``SESSION_LOSS``. Funding is not included: no funding payment is on the bus yet (``exec.fill``
+carries none and nothing else publishes them), so risk's ledger books none and the ledger's
+funding term stays 0.
 
 The books at the start are the ledger's just before the first fill timed at or after the start
 (or, for a coin without such a fill, when risk first holds execution's snapshot). The opening

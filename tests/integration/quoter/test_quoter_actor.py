@@ -23,15 +23,16 @@ import zmq.asyncio
 
 from amm.common import envelope
 from amm.common.bus import Publisher
-from amm.common.config import Config, load_config
+from amm.common.config import Config, MarketConfig, load_config
 from amm.common.hyperliquid.rules import MarketSpec, is_valid_price, is_valid_size
 from amm.common.logs import EventLog
 from amm.common.messages import QuoteIntent, Schema, decode_body, topic_for
 from amm.common.reqrep import request
-from amm.common.runtime import EXIT_OK
+from amm.common.runtime import EXIT_CONFIG, EXIT_OK
 from amm.services.quoter.service import QuoterActor
 from amm.services.quoter.settings import IntensitySettings, QuoterSettings
 from tests.helpers import AMM, start_actor, stop
+from tests.integration.risk.risk_rig import Venue
 from tests.unit.services.quoter.quoter_helpers import COIN, SPEC, bbo, mode, risk, status
 
 SETTINGS = QuoterSettings(republish_interval_s=0.2, intensity=IntensitySettings(calibrate=False))
@@ -221,3 +222,24 @@ async def _venue_scenario(actor: QuoterActor, config: Config, venue: subprocess.
         ctx.term()
         peers.close()
     return code
+
+
+def test_quoter_refuses_to_start_with_exit_2_on_a_market_the_exchange_does_not_list(write_config):
+    config = load_config(write_config())
+    # ETH passes no config check here (the venue table is bypassed); the venue does not list it
+    config = msgspec.structs.replace(config, markets=[*config.markets, MarketConfig(coin="ETH")])
+    log_lines = io.StringIO()
+    actor = QuoterActor("quoter", config, EventLog("quoter", stream=log_lines), SETTINGS)
+    assert asyncio.run(_unknown_market_scenario(actor, config)) == EXIT_CONFIG
+    assert "quoter.unknown_market" in log_lines.getvalue()
+    assert "market ETH is not listed" in log_lines.getvalue()
+    assert actor.core is None  # it never quoted
+
+
+async def _unknown_market_scenario(actor: QuoterActor, config: Config) -> int:
+    venue = Venue(config)
+    await venue.start()
+    try:
+        return await asyncio.wait_for(actor.run(), 10)
+    finally:
+        await venue.stop()

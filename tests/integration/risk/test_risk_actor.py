@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from decimal import Decimal as D
 from pathlib import Path
 
+import msgspec
 import pytest
 
-from amm.common.config import Config, load_config
+from amm.common.config import Config, MarketConfig, load_config
 from amm.common.logs import EventLog
+from amm.common.runtime import EXIT_CONFIG
 from amm.services.risk.service import RiskActor
 from amm.services.risk.settings import RiskSettings
 from amm.tools import risk_control
@@ -108,3 +111,23 @@ def test_amm_actor_risk_vetoes_an_intent_with_a_visible_reason(write_config, pro
     asyncio.run(process_scenario(load_config(path)))
     code, output = stop(process)
     assert code == 0, output
+
+
+def test_risk_refuses_to_start_with_exit_2_on_a_market_the_exchange_does_not_list(write_config):
+    config = load_config(write_config())
+    # ETH passes no config check here (the venue table is bypassed); the venue does not list it
+    config = msgspec.structs.replace(config, markets=[*config.markets, MarketConfig(coin="ETH")])
+    log_lines = io.StringIO()
+    actor = RiskActor("risk", config, EventLog("risk", stream=log_lines), RiskSettings())
+    assert asyncio.run(unknown_market_scenario(actor, config)) == EXIT_CONFIG
+    assert "risk.unknown_market" in log_lines.getvalue()
+    assert "market ETH is not listed" in log_lines.getvalue()
+
+
+async def unknown_market_scenario(actor: RiskActor, config: Config) -> int:
+    venue = Venue(config)
+    await venue.start()
+    try:
+        return await asyncio.wait_for(actor.run(), 10)  # it used to retry for ever
+    finally:
+        await venue.stop()

@@ -98,3 +98,24 @@ def test_bad_toml_and_missing_file_are_clear(tmp_path):
         load_config(bad)
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_a_mode_may_not_ask_for_more_levels_than_risk_keeps(write_config):
+    override = {"quoter": {"modes": {"aggressive": {"order_levels": 6}}}}  # risk keeps 5
+    error = error_for(write_config, override)
+    assert error.key == "quoter.modes.aggressive.order_levels"
+    assert "exceed risk.max_levels_per_side 5" in str(error)
+    limit = {"risk": {"max_levels_per_side": 4}}  # the shipped very_aggressive asks for 5
+    assert error_for(write_config, limit).key == "quoter.modes.very_aggressive.order_levels"
+
+
+def test_a_mode_level_notional_may_reach_but_not_exceed_max_order_usd(write_config):
+    # shipped: very_aggressive's level is capital 1000 x leverage 10 x 2.5 % = $250, which is
+    # max_order_usd: the quoter sizes each level at its own price (an ask above fair too), so
+    # risk never cuts it and no margin for the collar is needed
+    config = load_config(write_config())
+    assert config.risk.max_order_usd == 250
+    assert config.quoter.modes.very_aggressive.order_size_pct == 2.5
+    error = error_for(write_config, {"quoter": {"modes": {"moderate": {"order_size_pct": 5.1}}}})
+    assert error.key == "quoter.modes.moderate.order_size_pct"
+    assert "$255 exceeds risk.max_order_usd 250" in str(error)

@@ -4,7 +4,7 @@ import msgpack
 import msgspec
 import pytest
 
-from amm.common import messages
+from amm.common import envelope, messages
 from amm.common.messages import (
     Bbo,
     Book,
@@ -14,6 +14,8 @@ from amm.common.messages import (
     InvalidBody,
     QuoteIntent,
     QuoteLevel,
+    RiskPosition,
+    RiskState,
     UnknownTopic,
     decode_body,
     schema_for,
@@ -88,6 +90,45 @@ def test_every_example_round_trips_through_its_topic(topic):
 def test_decimals_travel_as_strings_and_levels_as_arrays():
     plain = msgpack.unpackb(msgspec.msgpack.encode(EXAMPLES["md.book.km:US500"]))
     assert plain["bids"] == [["5012.3", "0.5", 2]]
+
+
+def test_computed_decimals_travel_in_positional_notation_never_with_an_exponent():
+    # str(Decimal) writes "0E-8" for a zero with 8 decimals (0.0000 x 0.0000), "1E+2" for a
+    # positive exponent and "1E-7" below a millionth; msgspec sends a Decimal as its str()
+    position = RiskPosition(
+        szi=Decimal("0E-8"), entry_px=Decimal("6E+3"), notional=Decimal("-0"), delta=0.0
+    )
+    state = RiskState(
+        state="ACTIVE",
+        reasons=[],
+        positions={"km:US500": position},
+        session_pnl=Decimal("0E-8"),
+        snapshot_ok=True,
+    )
+    payload = envelope.encode("risk", "e", 0, 0, state)
+    data = msgpack.unpackb(payload)["data"]
+    assert data["session_pnl"] == "0"
+    assert data["positions"]["km:US500"] == {
+        "szi": "0",
+        "entry_px": "6000",
+        "notional": "0",
+        "delta": 0.0,
+    }
+    decoded = decode_body("risk.state", envelope.decode(payload, 1 << 20).data)
+    assert decoded == state and str(decoded.session_pnl) == "0"
+    assert [messages.plain(Decimal(v)) for v in ("1E-7", "6E-7", "-2.5E+1", "0.5")] == [
+        Decimal(0),
+        Decimal("0.000001"),
+        Decimal(-25),
+        Decimal("0.5"),
+    ]
+    assert [str(messages.plain(Decimal(v))) for v in ("6E-7", "-2.5E+1", "1.230")] == [
+        "0.000001",
+        "-25",
+        "1.230",
+    ]
+    level = msgpack.unpackb(msgspec.msgpack.encode(QuoteLevel(Decimal("6E+3"), Decimal("0.01"))))
+    assert level == ["6000", "0.01"]
 
 
 def test_unknown_extra_fields_are_tolerated():

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from amm.common.hyperliquid.rules import is_valid_price, is_valid_size
+from amm.common.hyperliquid.rules import MarketSpec, is_valid_price, is_valid_size
+from amm.common.messages import Bbo, MarketDataStatus, RiskPosition, RiskState
 from amm.services.quoter.logic import QuoterCore
 from amm.services.quoter.settings import (
     AvellanedaStoikovSettings,
@@ -102,11 +103,12 @@ def test_fail_closed_without_a_live_status_a_fresh_book_or_risk_state():
     core.on_risk_state(risk(), T0 + 10 * SECOND)
     assert _fail(core, T0 + 10 * SECOND) == ("book_stale",)  # no top of book for 10 s > 5 s
 
-    core = live_core()
+    core = live_core()  # one-sided for longer than max_book_age_s: no usable top left
     one_sided = bbo()
     one_sided.bid_px = None
-    core.on_bbo(one_sided, T0)
-    assert _fail(core) == ("no_book",)
+    core.on_bbo(one_sided, T0 + 6 * SECOND)
+    core.on_risk_state(risk(), T0 + 6 * SECOND)
+    assert _fail(core, T0 + 6 * SECOND) == ("no_book",)
 
     core = live_core()
     core.on_bbo(bbo(), T0 + 10 * SECOND)
@@ -115,6 +117,71 @@ def test_fail_closed_without_a_live_status_a_fresh_book_or_risk_state():
     core = live_core()
     core.on_risk_state(risk(state="HALTED"), T0)
     assert _fail(core) == ("risk_halted",)
+
+
+def test_a_momentary_one_sided_or_crossed_top_keeps_the_ladder_until_max_book_age():
+    core = live_core()
+    quoting = core.step(COIN, T0, WALL0)
+    assert quoting is not None and quoting.bids and quoting.asks
+    swept = bbo()
+    swept.ask_px = swept.ask_sz = None  # a taker swept the asks bare for a moment
+    core.on_bbo(swept, T0 + SECOND // 20)
+    ladder, view = core.desired(COIN, T0 + SECOND // 20, WALL0)
+    assert view.reasons == () and (ladder.bids, ladder.asks) == (
+        tuple(quoting.bids),
+        tuple(quoting.asks),
+    )  # the last valid top stands in: same ladder, so no new intent and no churn
+    assert core.step(COIN, T0 + SECOND // 20, WALL0) is None
+    core.on_bbo(bbo(bid="6000.2", ask="6000.1"), T0 + SECOND // 10)  # crossed, for a moment
+    assert core.desired(COIN, T0 + SECOND // 10, WALL0)[1].reasons == ()
+    # still not two-sided more than max_book_age_s (5 s) after the last valid top: fail closed
+    later = T0 + 5 * SECOND + SECOND // 10
+    core.on_bbo(swept, later)
+    core.on_risk_state(risk(), later)
+    empty = core.step(COIN, later, WALL0)
+    assert empty is not None and empty.bids == [] and empty.asks == []
+    assert core.view(COIN) is not None and core.view(COIN).reasons == ("no_book",)
+
+
+def test_reducing_is_read_per_market_from_risks_limits():
+    btc = MarketSpec(coin="BTC", sz_decimals=5, max_leverage=40, asset=0)
+    core = QuoterCore(SETTINGS, {COIN: SPEC, "BTC": btc})
+    core.on_status(MarketDataStatus(state="live", markets={COIN: "live", "BTC": "live"}), T0)
+    core.on_bbo(bbo(), T0)
+    core.on_bbo(
+        Bbo(
+            coin="BTC",
+            exch_time_ms=0,
+            recv_ns=0,
+            bid_px=D(89999),
+            bid_sz=D(1),
+            ask_px=D(90001),
+            ask_sz=D(1),
+        ),
+        T0,
+    )
+    flat = RiskPosition(szi=D(0), entry_px=None, notional=D(0), delta=0.0)
+    long_btc = RiskPosition(szi=D("0.004"), entry_px=D(90000), notional=D(360), delta=0.36)
+    state = RiskState(
+        state="REDUCING",  # the system's state: some market (BTC) is REDUCING
+        reasons=["REDUCING"],
+        positions={COIN: flat, "BTC": long_btc},
+        session_pnl=D(0),
+        limits={"markets": {COIN: {"state": "ACTIVE"}, "BTC": {"state": "REDUCING"}}},
+        snapshot_ok=True,
+    )
+    core.on_risk_state(state, T0)
+    us500 = core.step(COIN, T0, WALL0)
+    assert us500 is not None and us500.bids and us500.asks  # ACTIVE here: both sides
+    assert core.view(COIN) is not None and core.view(COIN).trading_state == "ACTIVE"
+    btc_intent = core.step("BTC", T0, WALL0)
+    assert btc_intent is not None and btc_intent.bids == [] and btc_intent.asks  # reduce-only
+    assert sum(level.sz for level in btc_intent.asks) <= D("0.004")
+
+    state.limits = {}  # an older risk without per-market states: the system's state applies
+    core.on_risk_state(state, T0)
+    ladder, view = core.desired(COIN, T0, WALL0)
+    assert ladder.empty and view.reasons == ("no_levels",) and view.trading_state == "REDUCING"
 
 
 def test_fail_closed_publishes_an_empty_intent_once_quoting():

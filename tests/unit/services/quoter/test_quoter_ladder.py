@@ -88,8 +88,18 @@ def test_reduce_only_sizes_stay_within_the_position():
     reducing = shape(bids=False, reduce_only=True, level_notional_usd=300.0)
     ladder = build_ladder(FAIR, TOP, SPEC, 5.0, 5.0, reducing, D("0.07"))
     assert ladder.bids == ()
-    assert [level.sz for level in ladder.asks] == [D("0.05"), D("0.02")]
+    # $300 / 6003 = 0.0499 -> 0.04, then the 0.03 left of the position
+    assert [level.sz for level in ladder.asks] == [D("0.04"), D("0.03")]
     assert build_ladder(FAIR, TOP, SPEC, 5.0, 5.0, reducing, D(0)) == Ladder()
+
+
+def test_no_level_is_worth_more_than_the_level_notional_at_its_own_price():
+    # $300 is 0.05 at fair 6000, but 0.05 at the ask 6003 is worth $300.15: risk would cut it
+    # to max_order_usd = 300. Asks are sized at their own price, bids (below fair) at fair.
+    ladder = build_ladder(FAIR, TOP, SPEC, 5.0, 5.0, shape(level_notional_usd=300.0), D(0))
+    assert [level.sz for level in ladder.asks] == [D("0.04")] * 3
+    assert [level.sz for level in ladder.bids] == [D("0.05")] * 3
+    assert all(level.px * level.sz <= 300 for level in (*ladder.bids, *ladder.asks))
 
 
 def test_a_bid_that_would_need_a_negative_price_ends_its_side():

@@ -51,6 +51,17 @@ def test_empty_and_crossed_go_at_once_without_spending_the_budget():
     assert t.budget.spent == 1
 
 
+def test_restoring_a_ladder_right_after_an_empty_one_is_free_too():
+    t = throttle(burst=1)
+    assert admit(t, ladder(), T0) == "first"
+    assert t.budget.tokens < 1  # the budget is spent: a normal re-quote would wait for a token
+    assert admit(t, EMPTY, T0 + SECOND // 20) == "empty"
+    assert admit(t, ladder(), T0 + SECOND // 10) == "restore"  # at once, not after 86 s
+    assert t.budget.spent == 1
+    # only the ladder right after an empty one: the next change pays again
+    assert admit(t, ladder(bid="5990"), T0 + SECOND // 5) is None
+
+
 def test_target_actions_per_day_bounds_the_new_ladders_over_a_day():
     per_day, burst = 1_000, 5
     t = throttle(burst)

@@ -51,6 +51,15 @@ def test_the_skew_never_crosses_the_opposite_best_nor_moves_away():
     assert crossed.bids == tuple(levels(("6000.5", "0.01")))  # already at the ask: left alone
 
 
+def test_the_skew_never_moves_a_bid_to_where_max_order_usd_would_cut_it():
+    small = RiskSettings(max_order_usd=D(60))
+    checked = check_ladder(levels(("5999", "0.01")), [], context(szi="-0.05", reducing=True), small)
+    # 1.2 up would be 6000.2, worth $60.002 > $60 (then cut to 0 lots and dropped): it stops at
+    # 6000.0, worth exactly $60
+    assert checked.bids == tuple(levels(("6000.0", "0.01")))
+    assert checked.reasons == {"REDUCING"}
+
+
 def test_flat_while_reducing_quotes_nothing():
     checked = check_ladder(
         levels(("5999", "0.01")), levels(("6001", "0.01")), context(reducing=True), SETTINGS

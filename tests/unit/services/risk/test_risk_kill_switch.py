@@ -55,6 +55,29 @@ def test_history_before_the_session_does_not_count():
     assert core.session_pnl() == D("0.01") - D("0.1")  # the session sold 0.01 at 6001, mark 6000
 
 
+def test_fills_on_markets_that_are_not_configured_stay_out_of_the_session():
+    core = ready_core()
+    core.on_intent(intent(), T0)
+    now_ms = T0 // 10**6
+    elsewhere = fill("B", "3000", "1", start="0", seq=1, fee="5", time_ms=now_ms, coin="ETH")
+    core.on_fill(elsewhere)  # a $5 fee by hand on ETH, which risk does not trade
+    core.on_fill(fill("A", "3000", "1", start="1", seq=2, fee="5", time_ms=now_ms, coin="ETH"))
+    assert core.session_pnl() == 0
+    assert core.decide(COIN, T0).trading_state == "ACTIVE" and core.halt is None
+    assert "ETH" not in core.ledger.books
+    assert core.take_ignored() == ["ETH"] and core.take_ignored() == []  # logged once
+    core.on_fill(fill("B", "6000", "0.01", start="0", seq=3, fee="0.1", time_ms=now_ms))
+    assert core.session_pnl() == D("-0.1") and core.sync.last_seq == 3  # ours still count
+
+    replayed = RiskCore(SETTINGS, [COIN], now_ns=T0)  # the same journal from a snapshot
+    replayed.on_markets({COIN: SPEC})
+    journal = [elsewhere, fill("B", "6000", "0.01", start="0", seq=2, time_ms=now_ms)]
+    assert replayed.on_snapshot({COIN: position("0.01", "6000")}, journal, T0)
+    feed_market(replayed, T0)
+    assert replayed.session_pnl() == 0 and set(replayed.ledger.books) == {COIN}
+    assert replayed.take_ignored() == ["ETH"]
+
+
 def test_a_critical_imbalance_halts_and_resume_lets_the_rebalance_work():
     core = ready_core(szi="0.17")  # delta 1.02
     assert core.state(T0).halted_by == "CRITICAL_IMBALANCE"

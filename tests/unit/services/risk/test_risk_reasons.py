@@ -11,6 +11,7 @@ from amm.services.risk.logic import RiskCore
 from amm.services.risk.settings import RiskSettings
 from tests.unit.services.risk.risk_helpers import (
     COIN,
+    MS,
     SECOND,
     SETTINGS,
     T0,
@@ -90,6 +91,34 @@ def test_the_condition_shows_its_code(code, case):
     expected = "veto" if code in reasons.BLOCKING or code in reasons.QUOTING else "amend"
     assert decision.verdict == expected
     assert set(decision.reasons) <= set(reasons.MEANINGS)
+
+
+def test_a_momentary_one_sided_or_crossed_top_does_not_veto_until_max_md_age():
+    core = ready_core()  # a live, two-sided top at T0
+    assert core.on_intent(intent(), T0).verdict == "approve"
+    core.on_bbo(bbo(ask="5999.5"), T0 + 50 * MS)  # crossed for a moment (bid 5999.5)
+    swept = bbo()
+    swept.ask_px = swept.ask_sz = None  # then the asks swept bare
+    core.on_bbo(swept, T0 + 100 * MS)
+    held = core.decide(COIN, T0 + 100 * MS)
+    assert held.verdict == "approve" and "STALE_MARKET_DATA" not in held.reasons
+    # still one-sided max_md_age_ms (5 s) after the last valid top: veto
+    late = T0 + 5 * SECOND
+    core.on_md_status(MarketDataStatus(state="live", markets={COIN: "live"}), late)
+    core.on_bbo(swept, late)
+    core.on_position(position(), late)
+    core.on_intent(intent(intent_id=2), late)
+    vetoed = core.decide(COIN, late)
+    assert vetoed.verdict == "veto" and vetoed.reasons == ["STALE_MARKET_DATA"]
+    core.on_bbo(bbo(), late + MS)  # two-sided again: approved at once
+    assert core.decide(COIN, late + MS).verdict == "approve"
+
+
+def test_the_stale_market_data_meaning_says_what_the_check_does():
+    meaning = reasons.MEANINGS[reasons.STALE_MARKET_DATA]
+    assert "last two-sided, uncrossed top" in meaning and "max_md_age_ms" in meaning
+    assert "one-sided or crossed top after it is bridged" in meaning
+    assert "overall state" in meaning  # a coin missing from md.status takes the overall state
 
 
 def test_no_intent_and_stale_intent_veto_on_the_timer():

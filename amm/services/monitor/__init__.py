@@ -1,0 +1,1 @@
+"""The monitor actor: trade-based performance, alerts, mode recommendations and history."""
