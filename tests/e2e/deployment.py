@@ -36,6 +36,8 @@ class Deployment:
         self.config_path = home / "configs" / "paper.toml"
         values = paper_config_dict(home / "var")
         values["paths"]["var_dir"] = "../var"
+        values["monitor"]["cycle_interval_s"] = 10.0  # a cycle report within a test's patience
+        values["monitor"]["evaluate_interval_s"] = 2.0
         self.config_path.write_text(tomli_w.dumps(values))
         self.config = load_config(self.config_path)
         self.env = dict(os.environ, AMM_HOME=str(home))

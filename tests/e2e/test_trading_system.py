@@ -150,3 +150,32 @@ def test_crossing_half_of_max_exposure_is_rebalanced_back_under_0_30(deployment)
     fills = deployment.info({"type": "userFillsByTime", "user": account, "startTime": bought_ms})
     rebalances = [f for f in fills if f["side"] == "A" and f["crossed"]]
     assert rebalances, "no reduce-only IOC sold down the position"
+
+
+def test_the_monitor_reports_what_it_published_and_agrees_with_the_venue(deployment):
+    assert deployment.amm("up").returncode == 0
+    account = deployment.account()
+    wait_for(lambda: deployment.info({"type": "userFills", "user": account}), 60, "fills")
+    tail = deployment.amm("tail", "monitor.stats", "--json", "--count", "1", "--timeout", "40")
+    assert tail.returncode == 0, tail.stderr
+    published = json.loads(tail.stdout)["data"]
+    report = deployment.amm("report", "--json")
+    assert report.returncode == 0, report.stdout + report.stderr
+    replied = json.loads(report.stdout)
+    if replied.get("cycle") != published["cycle"]:  # a new cycle closed between the two reads
+        later = deployment.amm("tail", "monitor.stats", "--json", "--count", "1", "--timeout", "20")
+        published = json.loads(later.stdout)["data"]
+        replied = json.loads(deployment.amm("report", "--json").stdout)
+    assert replied == published, "amm report --json differs from monitor.stats"
+
+    total = published["windows"]["total"]
+    venue_fills = deployment.info({"type": "userFills", "user": account})
+    settled = [f for f in venue_fills if f["time"] <= published["time_ms"] - 2_000]
+    assert len(settled) <= total["fills"] <= len(venue_fills), "the monitor lost or made fills"
+
+    html = deployment.home / "report.html"
+    assert deployment.amm("report", "--html", str(html)).returncode == 0
+    assert html.read_text().count("<svg") >= 4
+    frame = deployment.amm("watch", "--once")
+    assert frame.returncode == 0, frame.stderr
+    assert COIN in frame.stdout and "risk" in frame.stdout
