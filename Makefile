@@ -39,5 +39,8 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench.bench_as2008
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

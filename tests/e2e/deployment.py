@@ -38,6 +38,12 @@ class Deployment:
         values["paths"]["var_dir"] = "../var"
         values["monitor"]["cycle_interval_s"] = 10.0  # a cycle report within a test's patience
         values["monitor"]["evaluate_interval_s"] = 2.0
+        # The paper market's informed takers can cost a dollar within a minute; the kill switch
+        # and the emergency mode (both tested on their own) would then stop the quoting these
+        # tests are about, depending on the market's luck. Keep them out of reach here.
+        values["risk"]["max_session_loss_usd"] = 1000.0
+        values["monitor"]["modes"]["emergency_session_pnl_usd"] = -1000.0
+        values["monitor"]["modes"]["emergency_cycle_pnl_usd"] = -1000.0
         self.config_path.write_text(tomli_w.dumps(values))
         self.config = load_config(self.config_path)
         self.env = dict(os.environ, AMM_HOME=str(home))
