@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from pathlib import Path
 
 from amm.common.config import ConfigError
 from amm.common.deployment import Deployment, find_home
@@ -37,6 +38,34 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--json", action="store_true", help="one JSON object per message")
     tail.add_argument("--count", type=int, help="stop after N messages")
     tail.add_argument("--timeout", type=float, help="stop after S seconds")
+    tail.add_argument(
+        "--from", dest="from_file", type=Path, metavar="FILE", help="print an amm record file"
+    )
+    record = commands.add_parser("record", parents=[common], help="record the bus to a file")
+    record.add_argument("--out", required=True, type=Path, metavar="FILE", help="recording file")
+    record.add_argument("--count", type=int, help="stop after N messages")
+    record.add_argument("--seconds", type=float, help="stop after S seconds")
+    backtest = commands.add_parser(
+        "backtest", parents=[common], help="run the strategy's cores against the venue's engine"
+    )
+    sweep = commands.add_parser("sweep", parents=[common], help="backtest a grid of parameters")
+    for command in (backtest, sweep):
+        command.add_argument(
+            "--data",
+            required=True,
+            metavar="SOURCE",
+            help="an l2Book archive file, an amm record file, or synthetic[:SECONDS]",
+        )
+        command.add_argument("--from", dest="start", metavar="TIME", help="HH:MM[:SS] UTC or ms")
+        command.add_argument("--to", dest="end", metavar="TIME", help="HH:MM[:SS] UTC or ms")
+        command.add_argument("--seed", type=_non_negative_int, help="[backtest] seed")
+        command.add_argument(
+            "--set", dest="sets", action="append", default=[], metavar="KEY=VALUE[,VALUE...]"
+        )
+        command.add_argument("--json", action="store_true", help="one JSON document")
+    backtest.add_argument("--report", type=Path, metavar="FILE.html", help="write an HTML report")
+    sweep.add_argument("--jobs", type=int, help="processes (default: the machine's cores)")
+    sweep.add_argument("--csv", dest="csv_path", type=Path, metavar="FILE", help="write a CSV")
 
     report = commands.add_parser("report", parents=[common], help="the monitor's performance stats")
     report.add_argument("--window", choices=("5m", "30m", "1h", "session"), help="only this window")
@@ -151,6 +180,32 @@ def _dispatch(args: argparse.Namespace) -> int:
         from amm.tools.research import glft_command
 
         return glft_command(args.A, args.k, args.sigma, args.gamma, args.delta, as_json=args.json)
+    if args.command in ("backtest", "sweep"):
+        from amm.backtest.cli import backtest_command, sweep_command
+
+        path = config_path_for(Deployment(find_home(args.home)), args.config)
+        if args.command == "backtest":
+            return backtest_command(
+                path,
+                args.data,
+                start=args.start,
+                end=args.end,
+                seed=args.seed,
+                sets=args.sets,
+                as_json=args.json,
+                report=args.report,
+            )
+        return sweep_command(
+            path,
+            args.data,
+            sets=args.sets,
+            start=args.start,
+            end=args.end,
+            seed=args.seed,
+            jobs=args.jobs,
+            csv_path=args.csv_path,
+            as_json=args.json,
+        )
     selection = select(args.home, args.config)
     if args.command == "up":
         from amm.tools.updown import up
@@ -170,6 +225,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 as_json=args.json,
                 count=args.count,
                 timeout_s=args.timeout,
+                from_file=args.from_file,
             )
         )
     if args.command == "report":
@@ -190,6 +246,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.risk_command == "resume":
             return asyncio.run(risk_control.resume(selection.config))
         return asyncio.run(risk_control.status(selection.config, as_json=args.json))
+    if args.command == "record":
+        from amm.tools.record import record
+
+        return asyncio.run(
+            record(selection.config, args.out, count=args.count, seconds=args.seconds)
+        )
     if args.command == "orders":
         from amm.tools.orders import orders
 

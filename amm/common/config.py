@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import msgspec
 
+from amm.backtest.settings import BacktestSettings
 from amm.common.config_section import ConfigSection
 from amm.common.programs import ACTORS
 from amm.common.sim.market.params import ReplayParams, SyntheticParams
@@ -134,6 +135,7 @@ class Config(ConfigSection, kw_only=True):
     quoter: QuoterSettings = QuoterSettings()
     risk: RiskSettings = RiskSettings()
     monitor: MonitorSettings = MonitorSettings()
+    backtest: BacktestSettings = BacktestSettings()
     venue: VenueConfig | None = None  # required in paper mode
 
     @property

@@ -1,7 +1,9 @@
 """`amm tail`: every message on the bus, one line each (or one JSON object each with --json).
 
 It takes every publisher's whole stream so that gaps and restarts are exact, and reports them
-(and malformed messages) on stderr so that stdout stays one message per line.
+(and malformed messages) on stderr so that stdout stays one message per line. With `--from`
+it reads an `amm record` file instead of the bus and puts every recorded message through the
+same checks and filters, so it prints what a live `amm tail` printed.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from typing import Any, TextIO
+from pathlib import Path
+from typing import TextIO
 
 import msgspec
 import zmq.asyncio
@@ -19,6 +22,7 @@ from amm.common.config import Config
 from amm.common.logs import EventLog
 from amm.common.runtime import install_stop_signals
 from amm.common.sequence import SeqEvent, SeqEventKind
+from amm.tools.record import read_recording
 
 _json = msgspec.json.Encoder()
 
@@ -46,6 +50,10 @@ def format_line(message: Received) -> str:
     return f"{clock}.{millis:03d} {message.topic} {env.src}#{env.epoch[:8]} seq={env.seq} {body}"
 
 
+def render(message: Received, *, as_json: bool) -> str:
+    return format_json(message).decode() if as_json else format_line(message)
+
+
 def describe(event: SeqEvent) -> str | None:
     if event.kind is SeqEventKind.RESTART:
         return f"# {event.src} restarted: epoch {event.previous_epoch} -> {event.epoch}"
@@ -67,8 +75,13 @@ async def tail(
     count: int | None,
     timeout_s: float | None,
     out: TextIO = sys.stdout,
+    from_file: Path | None = None,
 ) -> int:
-    """Print messages until `count` were printed, `timeout_s` passed, or SIGINT/SIGTERM."""
+    """Print messages until `count` were printed, `timeout_s` passed, or SIGINT/SIGTERM.
+
+    With `from_file` (an `amm record` file) the recording is printed instead of the bus, up to
+    `count` messages; `timeout_s` does not apply.
+    """
     ctx = zmq.asyncio.Context()
     notices = EventLog("amm-tail", stream=sys.stderr)
 
@@ -79,7 +92,7 @@ async def tail(
 
     subscriber = Subscriber(
         ctx,
-        dict(config.bus.items()),
+        {} if from_file is not None else dict(config.bus.items()),
         config.transport,
         notices,
         topics=tuple(prefixes) or ("",),
@@ -90,13 +103,14 @@ async def tail(
     install_stop_signals(stop)
     printed = 0
     try:
+        if from_file is not None:
+            return _replay(subscriber, from_file, as_json=as_json, count=count, out=out)
         async with asyncio.timeout(timeout_s):
             while count is None or printed < count:
                 message = await _next_or_stop(subscriber, stop)
                 if message is None:
                     return 0
-                line: Any = format_json(message).decode() if as_json else format_line(message)
-                out.write(line + "\n")
+                out.write(render(message, as_json=as_json) + "\n")
                 out.flush()
                 printed += 1
     except TimeoutError:
@@ -107,6 +121,25 @@ async def tail(
     finally:
         subscriber.close()
         ctx.term()
+    return 0
+
+
+def _replay(
+    subscriber: Subscriber, path: Path, *, as_json: bool, count: int | None, out: TextIO
+) -> int:
+    """Each recorded message through the live checks and filters, in recorded order."""
+    printed = 0
+    for recorded in read_recording(path).messages:
+        if count is not None and printed >= count:
+            break
+        message = subscriber.accept(recorded.publisher, recorded.frames)
+        if message is not None:
+            out.write(render(message, as_json=as_json) + "\n")
+            printed += 1
+    out.flush()
+    if count is not None and printed < count:
+        print(f"# amm tail: {printed} message(s) in {path}", file=sys.stderr)
+        return 1
     return 0
 
 

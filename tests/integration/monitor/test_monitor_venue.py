@@ -52,14 +52,19 @@ def trade_for(r: Rig, seconds: float) -> None:
 
 
 def settled(r: Rig) -> list[dict]:
-    """The venue's fills once execution has journaled every one of them."""
+    """The venue's fills once they stopped coming (the inside quotes were replaced by far ones
+    and nothing was in flight for 2 s) and execution has journaled every one of them."""
+    seen: list[list[int]] = []
 
-    def journal_matches() -> list[dict] | None:
+    def quiet_and_journaled() -> list[dict] | None:
         fills = r.fills()
-        same = sorted(f["tid"] for f in r.journal()) == sorted(f["tid"] for f in fills)
-        return fills if same and fills else None
+        tids = sorted(f["tid"] for f in fills)
+        seen.append(tids)
+        steady = len(seen) > 4 and all(earlier == tids for earlier in seen[-5:])
+        same = sorted(f["tid"] for f in r.journal()) == tids
+        return fills if steady and same and fills else None
 
-    return wait_for(journal_matches, 15, "every venue fill in execution's journal")
+    return wait_for(quiet_and_journaled, 30, "the fills to settle in execution's journal", 0.5)
 
 
 async def scenario(r: Rig, config: Config) -> None:
