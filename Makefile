@@ -41,6 +41,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench.bench_as2008
+	$(BIN)/python -m tests.bench.bench_backtest
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
