@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import msgspec
+import zmq.asyncio
 
 from amm.common.messages import Fill, Position
+from amm.common.reqrep import request
 from amm.common.sequence import SeqTracker
 
 SNAPSHOT = "snapshot"
@@ -120,3 +122,15 @@ def decode_fills(items: Iterable[Any]) -> list[Fill]:
 def decode_positions(data: Mapping[str, Any]) -> dict[str, Position]:
     """The ``positions`` of a ``position`` answer as ``exec.position`` bodies (validated)."""
     return {coin: msgspec.convert(body, Position) for coin, body in data["positions"].items()}
+
+
+def execution_asker(
+    ctx: zmq.asyncio.Context, endpoint: str, timeout_s: float
+) -> Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]:
+    """Ask execution's [snapshot] endpoint; raises RequestFailed (what `fetch_fills` pages with)."""
+
+    async def ask(op: str, args: dict[str, Any]) -> dict[str, Any]:
+        reply = await request(ctx, endpoint, op, args, timeout_s=timeout_s)
+        return reply.data
+
+    return ask

@@ -94,3 +94,20 @@ class EventLog:
 def _human(value: Any) -> str:
     text = str(value)
     return repr(text) if (" " in text or not text) else text
+
+
+class RecurringWarnings:
+    """A failure retried on a timer: a warning the first time, debug while it goes on."""
+
+    def __init__(self, log: EventLog) -> None:
+        self.log = log
+        self._active: set[str] = set()
+
+    def warn(self, event: str, **fields: Any) -> None:
+        level = self.log.debug if event in self._active else self.log.warning
+        level(event, **fields)
+        self._active.add(event)
+
+    def clear(self, *events: str) -> None:
+        """These have stopped failing: the next failure is news again."""
+        self._active.difference_update(events)

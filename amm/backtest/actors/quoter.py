@@ -6,17 +6,11 @@ Both clocks of the core are the simulated clock: ``now_ns`` drives ages and esti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from amm.common.messages import (
-    Bbo,
-    Book,
-    MarketDataStatus,
-    ModeRecommendation,
     QuoteIntent,
-    RiskState,
     Schema,
-    Trades,
 )
 from amm.services.quoter.logic import QuoterCore
 
@@ -31,28 +25,7 @@ class QuoterShell:
 
     def on_body(self, body: Schema, now_ns: int) -> list[QuoteIntent]:
         """One consumed message; the new intents it makes (the actor publishes each at once)."""
-        core = self.core
-        coins: Iterable[str]
-        if isinstance(body, Bbo):
-            core.on_bbo(body, now_ns)
-            coins = (body.coin,)
-        elif isinstance(body, Book):
-            core.on_book(body, now_ns)
-            coins = (body.coin,)
-        elif isinstance(body, Trades):
-            core.on_trades(body, now_ns)
-            return []
-        elif isinstance(body, MarketDataStatus):
-            core.on_status(body, now_ns)
-            coins = self.coins
-        elif isinstance(body, RiskState):
-            core.on_risk_state(body, now_ns)
-            coins = self.coins
-        elif isinstance(body, ModeRecommendation):
-            core.on_mode(body, now_ns)
-            coins = self.coins
-        else:
-            return []
+        coins = self.core.on_body(body, now_ns)
         return [intent for coin in coins if (intent := self._step(coin, now_ns)) is not None]
 
     def tick(self, now_ns: int) -> list[QuoteIntent]:

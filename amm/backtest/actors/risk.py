@@ -10,12 +10,7 @@ from collections.abc import Mapping
 
 from amm.common.hyperliquid.rules import MarketSpec
 from amm.common.messages import (
-    Bbo,
-    Book,
-    Fill,
-    MarketDataStatus,
     Position,
-    QuoteIntent,
     RiskDecision,
     RiskState,
     Schema,
@@ -42,23 +37,9 @@ class RiskShell:
 
     def on_body(self, body: Schema, now_ns: int) -> list[RiskDecision]:
         """One consumed message; the decisions the actor publishes at once."""
-        core = self.core
-        if isinstance(body, Bbo):
-            core.on_bbo(body, now_ns)
-        elif isinstance(body, Book):
-            core.on_book(body, now_ns)
-        elif isinstance(body, MarketDataStatus):
-            core.on_md_status(body, now_ns)
-        elif isinstance(body, Fill):
-            core.on_fill(body)
-        elif isinstance(body, Position):
-            core.on_position(body, now_ns)
-        core.update(now_ns)
-        if isinstance(body, QuoteIntent):
-            return [core.on_intent(body, now_ns)]
-        if isinstance(body, Fill) and body.coin in core.markets:
-            return [core.decide(body.coin, now_ns)]
-        return []
+        self.core.on_body(body, now_ns)
+        decision = self.core.decision_for(body, now_ns)
+        return [] if decision is None else [decision]
 
     def tick(self, now_ns: int) -> tuple[list[RiskDecision], RiskState | None]:
         """The publish timer: every market's decision, and every few ticks the state."""

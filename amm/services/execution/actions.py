@@ -19,8 +19,8 @@ REBALANCE_TIF: Tif = "Ioc"
 
 
 @dataclass(frozen=True, slots=True)
-class NewOrder:
-    """One order of a bulk ``order`` action."""
+class OrderTerms:
+    """An order's terms, named by cloid: what a place and a modify both carry."""
 
     cloid: str
     coin: str
@@ -37,21 +37,13 @@ class NewOrder:
 
 
 @dataclass(frozen=True, slots=True)
-class Modify:
+class NewOrder(OrderTerms):
+    """One order of a bulk ``order`` action."""
+
+
+@dataclass(frozen=True, slots=True)
+class Modify(OrderTerms):
     """One element of a ``batchModify``: the order with ``cloid`` gets new terms, same cloid."""
-
-    cloid: str
-    coin: str
-    side: Side
-    px: Decimal
-    sz: Decimal
-    tif: Tif
-    reduce_only: bool = False
-
-    @property
-    def is_buy(self) -> bool:
-        """Hyperliquid's ``b`` field."""
-        return self.side == "B"
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,10 +78,16 @@ import msgspec
 
 from amm.common.bus import Received
 from amm.common.config import Config
-from amm.common.fill_sync import SNAPSHOT, StreamWatch, decode_positions, fetch_fills
+from amm.common.fill_sync import (
+    SNAPSHOT,
+    StreamWatch,
+    decode_positions,
+    execution_asker,
+    fetch_fills,
+)
 from amm.common.hyperliquid.client import HyperliquidHttp
 from amm.common.hyperliquid.errors import ExchangeError
-from amm.common.logs import EventLog
+from amm.common.logs import EventLog, RecurringWarnings
 from amm.common.messages import (
     Alert,
     Bbo,
@@ -91,7 +97,7 @@ from amm.common.messages import (
     Position,
     RiskState,
 )
-from amm.common.reqrep import Handler, RequestFailed, request
+from amm.common.reqrep import Handler, RequestFailed
 from amm.common.runtime import Actor, StartupError
 from amm.services.monitor import funding
 from amm.services.monitor.logic import MonitorCore
@@ -145,7 +151,10 @@ class MonitorActor(Actor):
         self._execution = StreamWatch(EXECUTION)
         self._wake = asyncio.Event()
         self._http: HyperliquidHttp | None = None
-        self._complaints: set[str] = set()
+        self._warnings = RecurringWarnings(log)
+        self._ask = execution_asker(
+            self.ctx, config.snapshot.execution, config.transport.request_timeout_s
+        )
         self._next_flush_ns = 0
 
     def _open_store(self, path: Path) -> tuple[MonitorStore, Saved]:
@@ -278,9 +287,9 @@ class MonitorActor(Actor):
                 core.on_resync(fills, last_seq)
                 self.log.info("monitor.resynced", fills=len(fills), journal_seq=core.sync.last_seq)
         except (RequestFailed, msgspec.ValidationError, KeyError, TypeError, ValueError) as exc:
-            self._complain("monitor.sync_failed", need=need, error=str(exc))
+            self._warnings.warn("monitor.sync_failed", need=need, error=str(exc))
             return False
-        self._complaints.discard("monitor.sync_failed")
+        self._warnings.clear("monitor.sync_failed")
         self._flush()
         return True
 
@@ -343,9 +352,9 @@ class MonitorActor(Actor):
                     break
                 start_ms = newest
         except (ExchangeError, funding.MalformedFunding) as exc:
-            self._complain("monitor.funding_failed", error=str(exc))
+            self._warnings.warn("monitor.funding_failed", error=str(exc))
             return
-        self._complaints.discard("monitor.funding_failed")
+        self._warnings.clear("monitor.funding_failed")
 
     async def _serve_metrics(self) -> None:
         """The Prometheus endpoint; a port that cannot be bound costs the endpoint only."""
@@ -378,22 +387,6 @@ class MonitorActor(Actor):
             self.store.write(changes)
         except sqlite3.Error as exc:
             self.core.requeue(changes)
-            self._complain("monitor.store_failed", error=str(exc))
+            self._warnings.warn("monitor.store_failed", error=str(exc))
             return
-        self._complaints.discard("monitor.store_failed")
-
-    def _complain(self, event: str, **fields: Any) -> None:
-        """A warning the first time, debug while it goes on."""
-        level = self.log.debug if event in self._complaints else self.log.warning
-        level(event, **fields)
-        self._complaints.add(event)
-
-    async def _ask(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
-        reply = await request(
-            self.ctx,
-            self.config.snapshot.execution,
-            op,
-            args,
-            timeout_s=self.config.transport.request_timeout_s,
-        )
-        return reply.data
+        self._warnings.clear("monitor.store_failed")

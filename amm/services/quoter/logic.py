@@ -33,6 +33,7 @@ from amm.common.messages import (
     MarketDataStatus,
     ModeRecommendation,
     MonitorMode,
+    MonitorStats,
     QuoteIntent,
     RiskState,
     Trades,
@@ -135,6 +136,33 @@ class QuoterCore:
 
     # ---- inputs -----------------------------------------------------------------------------
 
+    def on_body(self, body: object, now_ns: int) -> tuple[str, ...]:
+        """Route one consumed bus body to its input; the markets to re-quote because of it.
+
+        The one routing both the actor and the backtester use, so they cannot drift apart.
+        """
+        if isinstance(body, Bbo):
+            self.on_bbo(body, now_ns)
+            return (body.coin,)
+        if isinstance(body, Book):
+            self.on_book(body, now_ns)
+            return (body.coin,)
+        if isinstance(body, Trades):
+            self.on_trades(body, now_ns)
+            return ()
+        if isinstance(body, MonitorStats):
+            self.on_stats(body, now_ns)
+            return ()
+        if isinstance(body, MarketDataStatus):
+            self.on_status(body, now_ns)
+        elif isinstance(body, RiskState):
+            self.on_risk_state(body, now_ns)
+        elif isinstance(body, ModeRecommendation):
+            self.on_mode(body, now_ns)
+        else:
+            return ()
+        return tuple(self.markets)
+
     def on_bbo(self, bbo: Bbo, now_ns: int) -> None:
         self._on_top(bbo.coin, top_from_bbo(bbo), now_ns)
 
@@ -157,6 +185,14 @@ class QuoterCore:
 
     def on_mode(self, recommendation: ModeRecommendation, now_ns: int) -> None:
         self.mode, self.mode_reason = recommendation.mode, recommendation.reason
+
+    def on_stats(self, stats: MonitorStats, now_ns: int) -> None:
+        """The monitor's figures for the defence, once its window holds enough fills."""
+        defence = self.settings.defence
+        window = stats.windows.get(defence.window)
+        if window is not None and window.fills >= defence.min_fills:
+            markout = window.markouts_bps.get(defence.markout_horizon)
+            self.on_performance(window.spread_capture_bps, markout, now_ns)
 
     def on_performance(
         self, spread_capture_bps: float | None, markout_bps: float | None, now_ns: int

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -29,14 +29,8 @@ from amm.common.hyperliquid.meta import MalformedMeta, MarketDirectory, UnknownM
 from amm.common.hyperliquid.rules import MarketSpec
 from amm.common.logs import EventLog
 from amm.common.messages import (
-    Bbo,
-    Book,
-    MarketDataStatus,
     ModeRecommendation,
-    MonitorStats,
     QuoteIntent,
-    RiskState,
-    Trades,
 )
 from amm.common.reqrep import Handler
 from amm.common.runtime import Actor, StartupError
@@ -71,37 +65,9 @@ class QuoterActor(Actor):
             return
         now_ns, wall_ns = time.monotonic_ns(), time.time_ns()
         body = message.body
-        coins: Iterable[str]
-        if isinstance(body, Bbo):
-            core.on_bbo(body, now_ns)
-            coins = (body.coin,)
-        elif isinstance(body, Book):
-            core.on_book(body, now_ns)
-            coins = (body.coin,)
-        elif isinstance(body, Trades):
-            core.on_trades(body, now_ns)
-            return
-        elif isinstance(body, MarketDataStatus):
-            core.on_status(body, now_ns)
-            coins = self.coins
-        elif isinstance(body, RiskState):
-            core.on_risk_state(body, now_ns)
-            coins = self.coins
-        elif isinstance(body, MonitorStats):
-            defence = self.settings.defence
-            window = body.windows.get(defence.window)
-            if window is not None and window.fills >= defence.min_fills:
-                markout = window.markouts_bps.get(defence.markout_horizon)
-                core.on_performance(window.spread_capture_bps, markout, now_ns)
-            return
-        elif isinstance(body, ModeRecommendation):
-            if body.mode != core.mode:
-                self.log.info("quoter.mode", mode=body.mode, reason=body.reason)
-            core.on_mode(body, now_ns)
-            coins = self.coins
-        else:
-            return
-        for coin in coins:
+        if isinstance(body, ModeRecommendation) and body.mode != core.mode:
+            self.log.info("quoter.mode", mode=body.mode, reason=body.reason)
+        for coin in core.on_body(body, now_ns):
             self._step(core, coin, now_ns, wall_ns)
 
     def _step(self, core: QuoterCore, coin: str, now_ns: int, wall_ns: int) -> QuoteIntent | None:

@@ -172,6 +172,33 @@ class RiskCore:
 
     # ---- the bus ----------------------------------------------------------------------------
 
+    def on_body(self, body: object, now_ns: int) -> None:
+        """Route one consumed bus body to its input, then bring the state up to date.
+
+        The one routing both the actor and the backtester use; an intent or a fill then calls
+        for a decision at once (`decision_for`), after the actor has stored any new halt.
+        """
+        if isinstance(body, Bbo):
+            self.on_bbo(body, now_ns)
+        elif isinstance(body, Book):
+            self.on_book(body, now_ns)
+        elif isinstance(body, MarketDataStatus):
+            self.on_md_status(body, now_ns)
+        elif isinstance(body, Fill):
+            self.on_fill(body)
+        elif isinstance(body, Position):
+            self.on_position(body, now_ns)
+        self.update(now_ns)
+
+    def decision_for(self, body: object, now_ns: int) -> RiskDecision | None:
+        """The decision a body calls for at once: an intent's answer, or a market's decision
+        after one of its fills (the ladder may now be over a limit)."""
+        if isinstance(body, QuoteIntent):
+            return self.on_intent(body, now_ns)
+        if isinstance(body, Fill) and body.coin in self.markets:
+            return self.decide(body.coin, now_ns)
+        return None
+
     def on_intent(self, intent: QuoteIntent, now_ns: int) -> RiskDecision:
         """Take an intent (within the quote rate) and answer it."""
         market = self.markets.get(intent.coin)

@@ -27,20 +27,21 @@ import msgspec
 
 from amm.common.bus import Received
 from amm.common.config import Config
-from amm.common.fill_sync import SNAPSHOT, StreamWatch, decode_positions, fetch_fills
+from amm.common.fill_sync import (
+    SNAPSHOT,
+    StreamWatch,
+    decode_positions,
+    execution_asker,
+    fetch_fills,
+)
 from amm.common.hyperliquid.client import ExchangeError, HyperliquidHttp
 from amm.common.hyperliquid.meta import MalformedMeta, MarketDirectory, UnknownMarket
-from amm.common.logs import EventLog
+from amm.common.logs import EventLog, RecurringWarnings
 from amm.common.messages import (
-    Bbo,
-    Book,
     Fill,
-    MarketDataStatus,
-    Position,
-    QuoteIntent,
     RiskDecision,
 )
-from amm.common.reqrep import Handler, RequestFailed, request
+from amm.common.reqrep import Handler, RequestFailed
 from amm.common.runtime import Actor, StartupError
 from amm.services.risk.halt_store import HaltStore
 from amm.services.risk.logic import RiskCore
@@ -77,7 +78,10 @@ class RiskActor(Actor):
         self._markets_loaded = False
         self._wake = asyncio.Event()
         self._last_state: str | None = None
-        self._complaints: set[str] = set()
+        self._warnings = RecurringWarnings(log)
+        self._ask = execution_asker(
+            self.ctx, config.snapshot.execution, config.transport.request_timeout_s
+        )
 
     # ---- the bus ----------------------------------------------------------------------------
 
@@ -85,24 +89,14 @@ class RiskActor(Actor):
         now_ns = time.time_ns()
         if message.publisher == EXECUTION:
             self._watch_execution()
-        body, core = message.body, self.core
-        if isinstance(body, Bbo):
-            core.on_bbo(body, now_ns)
-        elif isinstance(body, Book):
-            core.on_book(body, now_ns)
-        elif isinstance(body, MarketDataStatus):
-            core.on_md_status(body, now_ns)
-        elif isinstance(body, Fill):
-            core.on_fill(body)
+        body = message.body
+        self.core.on_body(body, now_ns)
+        if isinstance(body, Fill):
             self._log_ignored()
-        elif isinstance(body, Position):
-            core.on_position(body, now_ns)
-        core.update(now_ns)
         self._settle()  # a halt this input caused is stored before a decision shows it
-        if isinstance(body, QuoteIntent):
-            self._publish_decision(core.on_intent(body, now_ns))
-        elif isinstance(body, Fill) and body.coin in core.markets:
-            self._publish_decision(core.decide(body.coin, now_ns))  # the ladder may now be over
+        decision = self.core.decision_for(body, now_ns)
+        if decision is not None:
+            self._publish_decision(decision)
 
     def _watch_execution(self) -> None:
         """A seq gap or a new epoch in execution's stream: something may be missed, resync."""
@@ -229,11 +223,11 @@ class RiskActor(Actor):
             self.log.error("risk.unknown_market", error=str(exc))
             raise StartupError(f"cannot check: {exc}") from None
         except (ExchangeError, MalformedMeta) as exc:
-            self._complain("risk.markets_unavailable", error=str(exc))
+            self._warnings.warn("risk.markets_unavailable", error=str(exc))
             return False
         self.core.on_markets({coin: directory.spec(coin) for coin in self.coins})
         self._markets_loaded = True
-        self._complaints.discard("risk.markets_unavailable")
+        self._warnings.clear("risk.markets_unavailable")
         self.log.info("risk.markets_loaded", coins=",".join(self.coins))
         return True
 
@@ -247,7 +241,7 @@ class RiskActor(Actor):
                 positions = decode_positions(await self._ask("position", {}))
                 fills, _ = await fetch_fills(self._ask, 0)
                 if not self.core.on_snapshot(positions, fills, time.time_ns()):
-                    self._complain("risk.snapshot_incomplete", markets=",".join(positions))
+                    self._warnings.warn("risk.snapshot_incomplete", markets=",".join(positions))
                     return False
                 self.log.info("risk.snapshot", fills=len(fills), seq=self.core.sync.last_seq)
             else:
@@ -256,24 +250,8 @@ class RiskActor(Actor):
                 self.log.info("risk.resynced", fills=len(fills), seq=self.core.sync.last_seq)
             self._log_ignored()
         except (RequestFailed, msgspec.ValidationError, KeyError, TypeError, ValueError) as exc:
-            self._complain("risk.sync_failed", need=need, error=str(exc))
+            self._warnings.warn("risk.sync_failed", need=need, error=str(exc))
             return False
-        self._complaints -= {"risk.snapshot_incomplete", "risk.sync_failed"}
+        self._warnings.clear("risk.snapshot_incomplete", "risk.sync_failed")
         self._publish_all(time.time_ns())
         return True
-
-    def _complain(self, event: str, **fields: Any) -> None:
-        """A warning the first time, debug while it goes on (retries come every second)."""
-        level = self.log.debug if event in self._complaints else self.log.warning
-        level(event, **fields)
-        self._complaints.add(event)
-
-    async def _ask(self, op: str, args: dict[str, Any]) -> dict[str, Any]:
-        reply = await request(
-            self.ctx,
-            self.config.snapshot.execution,
-            op,
-            args,
-            timeout_s=self.config.transport.request_timeout_s,
-        )
-        return reply.data
