@@ -16,7 +16,6 @@ import msgspec
 import zmq
 import zmq.asyncio
 
-from amm.common import envelope
 from amm.common.bus import Publisher
 from amm.common.config import Config
 from amm.common.logs import EventLog
@@ -27,11 +26,11 @@ from amm.common.messages import (
     Position,
     RiskPosition,
     RiskState,
-    decode_body,
 )
 from amm.common.reqrep import ReplyServer, request
 from amm.services.monitor.service import MonitorActor
 from amm.services.monitor.settings import MonitorSettings
+from tests.bus_tap import BusTap
 
 COIN = "km:US500"
 ACCOUNT = "0x" + "ab" * 20
@@ -157,34 +156,9 @@ class Peers:
         self.ctx.term()
 
 
-class Tap:
-    """A SUB socket on the monitor's endpoint: schema-checked bodies."""
-
-    def __init__(self, endpoint: str) -> None:
-        self.ctx = zmq.asyncio.Context()
-        self.socket = self.ctx.socket(zmq.SUB)
-        self.socket.setsockopt(zmq.LINGER, 0)
-        self.socket.setsockopt(zmq.SUBSCRIBE, b"")
-        self.socket.connect(endpoint)
-
-    async def until(self, topic: str, check: Any, timeout_s: float = 15.0) -> Any:
-        """The first body on ``topic`` (from now on) for which ``check(body)`` holds."""
-        deadline = time.monotonic() + timeout_s
-        last = None
-        while time.monotonic() < deadline:
-            if not await self.socket.poll(50):
-                continue
-            raw_topic, payload = await self.socket.recv_multipart()
-            if raw_topic.decode() != topic:
-                continue
-            last = decode_body(topic, envelope.decode(payload, 1 << 20).data)
-            if check(last):
-                return last
-        raise AssertionError(f"timed out waiting on {topic}; last: {last}")
-
-    def close(self) -> None:
-        self.socket.close()
-        self.ctx.term()
+def Tap(endpoint: str) -> BusTap:
+    """A tap on the monitor's endpoint."""
+    return BusTap(endpoint, timeout_s=15.0)
 
 
 def start_monitor(config: Config, settings: MonitorSettings) -> tuple[MonitorActor, Any]:

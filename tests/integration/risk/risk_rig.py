@@ -15,7 +15,6 @@ import zmq
 import zmq.asyncio
 from aiohttp import web
 
-from amm.common import envelope
 from amm.common.bus import Publisher
 from amm.common.config import Config
 from amm.common.logs import EventLog
@@ -26,11 +25,11 @@ from amm.common.messages import (
     Position,
     QuoteIntent,
     QuoteLevel,
-    decode_body,
 )
 from amm.common.reqrep import ReplyServer
 from amm.services.venue.clock import VenueClock
 from amm.services.venue.service import build_app
+from tests.bus_tap import BusTap
 
 COIN = "km:US500"
 
@@ -184,31 +183,6 @@ class Peers:
         self.ctx.term()
 
 
-class Tap:
-    """A SUB socket on risk's endpoint: schema-checked bodies."""
-
-    def __init__(self, endpoint: str) -> None:
-        self.ctx = zmq.asyncio.Context()
-        self.socket = self.ctx.socket(zmq.SUB)
-        self.socket.setsockopt(zmq.LINGER, 0)
-        self.socket.setsockopt(zmq.SUBSCRIBE, b"")
-        self.socket.connect(endpoint)
-
-    async def until(self, topic: str, check: Any, timeout_s: float = 10.0) -> Any:
-        """The first body on ``topic`` (from now on) for which ``check(body)`` holds."""
-        deadline = time.monotonic() + timeout_s
-        last = None
-        while time.monotonic() < deadline:
-            if not await self.socket.poll(50):
-                continue
-            raw_topic, payload = await self.socket.recv_multipart()
-            if raw_topic.decode() != topic:
-                continue
-            last = decode_body(topic, envelope.decode(payload, 1 << 20).data)
-            if check(last):
-                return last
-        raise AssertionError(f"timed out waiting on {topic}; last: {last}")
-
-    def close(self) -> None:
-        self.socket.close()
-        self.ctx.term()
+def Tap(endpoint: str) -> BusTap:
+    """A tap on risk's endpoint."""
+    return BusTap(endpoint, timeout_s=10.0)
