@@ -14,7 +14,7 @@ once, losing it afterwards would make subscribers know a fill the journal does n
 rare next to the ~1 ms an fsync of the WAL costs, so we pay it.
 
 One process only: the connection takes SQLite's exclusive locking mode, so a second opener (a
-zombie instance, another actor) fails at once with ``JournalLocked`` instead of sharing it. No
+zombie instance, another actor) fails at once with ``DatabaseLocked`` instead of sharing it. No
 other actor reads this file; they ask execution over request/reply.
 
 Start-up backfill: ``backfill_start_ms`` is the latest recorded fill time minus
@@ -38,6 +38,7 @@ import msgspec
 
 from amm.common.hyperliquid.rules import decimal_to_wire
 from amm.common.messages import Fill
+from amm.common.private_db import open_private
 
 BACKFILL_OVERLAP_MS = 60_000
 SCHEMA_VERSION = 1
@@ -75,10 +76,6 @@ _COLUMNS = (
 )
 
 
-class JournalLocked(RuntimeError):
-    """Another process holds the journal."""
-
-
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One recorded fill and its local sequence number."""
@@ -92,26 +89,9 @@ class FillJournal:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=0)
-        try:
-            self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
-            mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if mode != "wal":
-                raise JournalLocked(f"{self.path}: could not switch to WAL (got {mode})")
-            self._db.execute("PRAGMA synchronous=FULL")
-            with self._transaction():
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._db.execute(
-                    "INSERT OR IGNORE INTO state (key, value) VALUES ('schema_version', ?)",
-                    (str(SCHEMA_VERSION),),
-                )
-        except sqlite3.OperationalError as exc:
-            self._db.close()
-            if "locked" in str(exc):
-                raise JournalLocked(f"{self.path} is open in another process") from None
-            raise
+        self._db = open_private(
+            self.path, _SCHEMA, synchronous="FULL", schema_version=str(SCHEMA_VERSION)
+        )
 
     def __enter__(self) -> FillJournal:
         return self

@@ -34,11 +34,12 @@ from amm.common.hyperliquid.stream import ConnectionChange, HyperliquidStream, w
 from amm.common.keys import KeyUnavailable, load_account_key
 from amm.common.logs import EventLog
 from amm.common.messages import OrderEvent, Position, RiskDecision, RiskState
+from amm.common.private_db import DatabaseLocked
 from amm.common.reqrep import Handler
 from amm.common.runtime import Actor, StartupError
 from amm.services.execution.cloids import CloidFactory
 from amm.services.execution.exchange_io import ExchangeIO, wall_ms
-from amm.services.execution.journal import FillJournal, JournalLocked
+from amm.services.execution.journal import FillJournal
 from amm.services.execution.logic import ExecutionCore
 from amm.services.execution.wire import fill_from_wire, position_from_wire
 
@@ -58,7 +59,7 @@ class ExecutionActor(Actor):
             self.key = load_account_key(config)
             journal_dir.mkdir(parents=True, exist_ok=True)
             self.journal = FillJournal(journal_dir / "fills.sqlite")
-        except (KeyUnavailable, JournalLocked, OSError) as exc:
+        except (KeyUnavailable, DatabaseLocked, OSError) as exc:
             raise StartupError(str(exc)) from None
         self.io: ExchangeIO | None = None
         self.core: ExecutionCore | None = None

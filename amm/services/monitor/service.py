@@ -97,6 +97,7 @@ from amm.common.messages import (
     Position,
     RiskState,
 )
+from amm.common.private_db import DatabaseLocked
 from amm.common.reqrep import Handler, RequestFailed
 from amm.common.runtime import Actor, StartupError
 from amm.services.monitor import funding
@@ -105,7 +106,7 @@ from amm.services.monitor.modes import RANK
 from amm.services.monitor.prometheus import MetricsServer, MonitorMetrics
 from amm.services.monitor.settings import MonitorSettings
 from amm.services.monitor.state import Saved
-from amm.services.monitor.store import MonitorStore, StoreLocked
+from amm.services.monitor.store import MonitorStore
 
 EXECUTION = "execution"
 _CYCLE_POLL_S = 1.0
@@ -129,7 +130,7 @@ class MonitorActor(Actor):
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.store, saved = self._open_store(path)
-        except (StoreLocked, OSError, sqlite3.Error) as exc:
+        except (DatabaseLocked, OSError, sqlite3.Error) as exc:
             raise StartupError(f"monitor database {path}: {exc}") from None
         new_session = "session" not in saved.state
         self.core = MonitorCore(self.settings, self.coins, saved, now_ns=time.time_ns())
@@ -161,7 +162,7 @@ class MonitorActor(Actor):
         """Open and load the database; an unreadable one is moved aside and counts as lost."""
         try:
             store = MonitorStore(path)
-        except StoreLocked:
+        except DatabaseLocked:
             raise
         except sqlite3.DatabaseError as exc:
             return self._replace_store(path, exc), Saved()

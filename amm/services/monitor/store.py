@@ -15,14 +15,13 @@ samples of the last flush interval can be lost. For the same reason the database
 mode with ``synchronous=NORMAL`` (a power loss may drop the last commit, never corrupt it).
 
 One process only: the connection takes SQLite's exclusive locking mode, so a second monitor
-fails at once with ``StoreLocked``. A file SQLite cannot read is moved aside by the shell and
+fails at once with ``DatabaseLocked``. A file SQLite cannot read is moved aside by the shell and
 treated as lost.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ import msgspec
 
 from amm.common.hyperliquid.rules import decimal_to_wire
 from amm.common.messages import Fill
+from amm.common.private_db import open_private
 from amm.services.monitor.history import CYCLES_KEPT, CycleSummary, Sample
 from amm.services.monitor.metrics import FillRecord
 from amm.services.monitor.state import Changes, Saved
@@ -73,36 +73,14 @@ _fill_decoder = msgspec.json.Decoder(Fill)
 _cycle_decoder = msgspec.json.Decoder(CycleSummary)
 
 
-class StoreLocked(RuntimeError):
-    """Another process holds the monitor's database."""
-
-
 class MonitorStore:
     """The SQLite file (see the module docstring)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=0)
-        try:
-            self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
-            mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-            if mode != "wal":
-                raise StoreLocked(f"{self.path}: could not switch to WAL (got {mode})")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
-            self._db.execute(
-                "INSERT OR IGNORE INTO state (key, value) VALUES ('schema_version', ?)",
-                (json.dumps(SCHEMA_VERSION),),
-            )
-            self._db.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            self._db.close()
-            if "locked" in str(exc):
-                raise StoreLocked(f"{self.path} is open in another process") from None
-            raise
+        self._db = open_private(
+            self.path, _SCHEMA, synchronous="NORMAL", schema_version=json.dumps(SCHEMA_VERSION)
+        )
 
     def close(self) -> None:
         """Close the connection (and release the lock)."""

@@ -10,7 +10,8 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from amm.services.execution.journal import BACKFILL_OVERLAP_MS, FillJournal, JournalLocked
+from amm.common.private_db import DatabaseLocked
+from amm.services.execution.journal import BACKFILL_OVERLAP_MS, FillJournal
 from tests.unit.services.execution.execution_helpers import fill
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -106,10 +107,11 @@ def test_a_second_process_cannot_open_the_journal(path):
             f"""
             import sys
             sys.path.insert(0, {str(ROOT)!r})
-            from amm.services.execution.journal import FillJournal, JournalLocked
+            from amm.common.private_db import DatabaseLocked
+            from amm.services.execution.journal import FillJournal
             try:
                 FillJournal({str(path)!r})
-            except JournalLocked:
+            except DatabaseLocked:
                 sys.exit(3)
             """
         )
@@ -118,7 +120,7 @@ def test_a_second_process_cannot_open_the_journal(path):
 
 
 def test_a_second_connection_in_the_same_process_is_refused(path):
-    with FillJournal(path), pytest.raises(JournalLocked):
+    with FillJournal(path), pytest.raises(DatabaseLocked):
         FillJournal(path)
 
 

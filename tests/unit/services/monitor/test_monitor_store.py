@@ -6,9 +6,10 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from amm.common.private_db import DatabaseLocked
 from amm.services.monitor.logic import MonitorCore
 from amm.services.monitor.state import Changes
-from amm.services.monitor.store import MonitorStore, StoreLocked
+from amm.services.monitor.store import MonitorStore
 from tests.unit.services.monitor.monitor_helpers import (
     COIN,
     LIVE,
@@ -99,7 +100,7 @@ def test_mode_and_samples_survive_a_restart(tmp_path):
 
 def test_a_second_monitor_cannot_open_the_same_database(tmp_path):
     store = MonitorStore(tmp_path / "monitor.sqlite")
-    with pytest.raises(StoreLocked):
+    with pytest.raises(DatabaseLocked):
         MonitorStore(tmp_path / "monitor.sqlite")
     store.close()
     MonitorStore(tmp_path / "monitor.sqlite").close()
