@@ -20,6 +20,7 @@ import zmq.asyncio
 
 from amm.common import envelope
 from amm.common.config import TransportConfig
+from amm.common.curve import CurveKeys
 from amm.common.envelope import Envelope, Malformed, MalformedMessage
 from amm.common.logs import EventLog
 from amm.common.messages import InvalidBody, UnknownTopic, decode_body
@@ -39,10 +40,19 @@ def decode_any_body(topic: str, raw: msgspec.Raw) -> Any:
 
 
 class Publisher:
-    """The one PUB socket of an actor; each message gets the next `seq` of this instance."""
+    """The one PUB socket of an actor; each message gets the next `seq` of this instance.
+
+    With `curve` it is a CURVE server: only authorized subscribers get anything.
+    """
 
     def __init__(
-        self, ctx: zmq.Context, program: str, endpoint: str, transport: TransportConfig
+        self,
+        ctx: zmq.Context,
+        program: str,
+        endpoint: str,
+        transport: TransportConfig,
+        *,
+        curve: CurveKeys | None = None,
     ) -> None:
         self.program = program
         self.endpoint = endpoint
@@ -51,11 +61,8 @@ class Publisher:
         self.socket = ctx.socket(zmq.PUB, socket_class=zmq.Socket)
         self.socket.setsockopt(zmq.LINGER, 0)
         self.socket.setsockopt(zmq.SNDHWM, transport.send_hwm)
-        try:
-            self.socket.bind(endpoint)
-        except zmq.ZMQError as exc:
-            self.socket.close(linger=0)
-            raise BusError(f"bus.{program}: cannot bind {endpoint}: {exc}") from None
+        self.curve = curve
+        bind_server(self.socket, endpoint, curve, f"bus.{program}")
 
     def publish(self, topic: str, body: Any) -> int:
         """Send one message; at the high-water mark ZeroMQ drops it and receivers see the gap."""
@@ -65,7 +72,24 @@ class Publisher:
         return self.seq
 
     def close(self) -> None:
-        self.socket.close(linger=0)
+        close_server(self.socket, self.curve)
+
+
+def bind_server(socket: zmq.Socket, endpoint: str, curve: CurveKeys | None, key: str) -> None:
+    """Bind a PUB or ROUTER socket (a CURVE server with `curve`); BusError names `key`."""
+    if curve is not None:
+        curve.serve(socket)
+    try:
+        socket.bind(endpoint)
+    except zmq.ZMQError as exc:
+        close_server(socket, curve)
+        raise BusError(f"{key}: cannot bind {endpoint}: {exc}") from None
+
+
+def close_server(socket: zmq.Socket, curve: CurveKeys | None) -> None:
+    if curve is not None:
+        curve.release(socket)
+    socket.close(linger=0)
 
 
 @dataclass(slots=True)
@@ -127,7 +151,10 @@ def log_seq_event(log: EventLog, event: SeqEvent) -> None:
 
 
 class Subscriber:
-    """SUB sockets to the given publishers, delivering only well-formed messages on `topics`."""
+    """SUB sockets to the given publishers, delivering only well-formed messages on `topics`.
+
+    They are CURVE clients when `ctx` came from `bus_context` with keys.
+    """
 
     def __init__(
         self,
@@ -218,7 +245,7 @@ class Subscriber:
         except UnknownTopic:
             self.ignored_topics[topic] += 1
             return None
-        except (InvalidBody, msgspec.DecodeError) as exc:
+        except (InvalidBody, msgspec.DecodeError, UnicodeDecodeError) as exc:
             self.malformed.record(program, MalformedMessage(Malformed.INVALID_DATA, str(exc)))
             return None
         return Received(topic, env, body, program)

@@ -5,6 +5,7 @@ Every error names the key it is about; relative paths in a config file are relat
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import tomllib
 from collections.abc import Iterator
@@ -62,6 +63,13 @@ class PathsConfig(ConfigSection, kw_only=True):
     var_dir: Annotated[str, msgspec.Meta(min_length=1)] = "../var"
 
 
+class SecurityConfig(ConfigSection, kw_only=True):
+    """CURVE on the bus and request/reply, for endpoints other machines can reach."""
+
+    curve: bool = False
+    keys_dir: Annotated[str, msgspec.Meta(min_length=1)] | None = None  # None: <var_dir>/keys
+
+
 class LoggingConfig(ConfigSection, kw_only=True):
     json: bool = False
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -89,6 +97,7 @@ class FaultConfig(ConfigSection, kw_only=True):
     ack_delay_s: Annotated[float, msgspec.Meta(ge=0, le=60)] = 0.0  # added before /exchange acks
     reject_rate: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.0  # orders rejected outright
     ws_drop_interval_s: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 0.0  # 0: never drop
+    ws_burst_per_s: Annotated[float, msgspec.Meta(ge=0, le=1000)] = 0.0  # 0: changes only
 
 
 class VenueConfig(ConfigSection, kw_only=True):
@@ -129,6 +138,7 @@ class Config(ConfigSection, kw_only=True):
     markets: Annotated[list[MarketConfig], msgspec.Meta(min_length=1)]
     transport: TransportConfig = TransportConfig()
     paths: PathsConfig = PathsConfig()
+    security: SecurityConfig = SecurityConfig()
     logging: LoggingConfig = LoggingConfig()
     marketdata: MarketDataConfig = MarketDataConfig()
     execution: ExecutionSettings = ExecutionSettings()
@@ -146,6 +156,11 @@ class Config(ConfigSection, kw_only=True):
     def var_dir(self) -> Path:
         """Absolute, once loaded: `load_config` resolves it against the config file's folder."""
         return Path(self.paths.var_dir)
+
+    @property
+    def keys_dir(self) -> Path:
+        """Absolute, once loaded: the CURVE keys (`amm keys generate` writes them there)."""
+        return Path(self.security.keys_dir or self.var_dir / "keys")
 
 
 class ConfigError(Exception):
@@ -185,7 +200,13 @@ def load_config(path: Path | str) -> Config:
         raise ConfigError(path, key, problem) from None
     _check_consistency(path, config)
     var_dir = (path.parent / config.paths.var_dir).resolve()
-    config = msgspec.structs.replace(config, paths=PathsConfig(var_dir=str(var_dir)))
+    keys = config.security.keys_dir
+    keys_dir = (path.parent / keys).resolve() if keys else var_dir / "keys"
+    config = msgspec.structs.replace(
+        config,
+        paths=PathsConfig(var_dir=str(var_dir)),
+        security=msgspec.structs.replace(config.security, keys_dir=str(keys_dir)),
+    )
     if config.venue is not None and config.venue.replay is not None:
         replay_file = (path.parent / config.venue.replay.file).resolve()
         replay = msgspec.structs.replace(config.venue.replay, file=str(replay_file))
@@ -233,6 +254,8 @@ def _check_consistency(path: Path, config: Config) -> None:
                     path, key, f"endpoint {endpoint} is already used by {seen[endpoint]}"
                 )
             seen[endpoint] = key
+            if not config.security.curve:
+                _check_loopback(path, key, endpoint)
     coins = [market.coin for market in config.markets]
     for index, coin in enumerate(coins):
         if coin in coins[:index]:
@@ -257,6 +280,29 @@ def _check_consistency(path: Path, config: Config) -> None:
         raise ConfigError(path, "exchange.url", "the paper venue needs an explicit port")
     if not config.is_paper and url.scheme != "https":
         raise ConfigError(path, "exchange.url", f"{config.mode} needs an https:// exchange url")
+
+
+def _endpoint_host(endpoint: str) -> str | None:
+    """The host of a `tcp://HOST:PORT` endpoint (brackets of an IPv6 address removed)."""
+    if not endpoint.startswith("tcp://"):
+        return None  # ipc:// never leaves this machine
+    return endpoint.removeprefix("tcp://").rpartition(":")[0].strip("[]")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name, an interface or `*`: reachable from elsewhere
+
+
+def _check_loopback(path: Path, key: str, endpoint: str) -> None:
+    """Plain ZeroMQ has no authentication: off this machine it needs CURVE."""
+    host = _endpoint_host(endpoint)
+    if host is not None and not _is_loopback(host):
+        raise ConfigError(path, key, f"binds {host}, off this machine; set [security] curve = true")
 
 
 def default_config_path(home: Path) -> Path:

@@ -97,7 +97,7 @@ def decode(payload: bytes, max_bytes: int) -> Envelope:
         )
     try:
         envelope = _decoder.decode(payload)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):  # a str that is not UTF-8: not msgspec's
         raise _classify(payload) from None
     if envelope.v != SCHEMA_VERSION:
         raise MalformedMessage(
@@ -112,7 +112,7 @@ def _classify(payload: bytes) -> MalformedMessage:
     """Slow path for a payload the typed decoder refused: say precisely what is wrong."""
     try:
         obj = msgspec.msgpack.decode(payload)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
         return MalformedMessage(Malformed.NOT_MSGPACK, str(exc))
     if not isinstance(obj, dict):
         return MalformedMessage(Malformed.NOT_MAP, f"payload is a {type(obj).__name__}, not a map")

@@ -67,9 +67,17 @@ def _plain_fields(body: Any, names: tuple[str, ...]) -> None:
             setattr(body, name, plain(value))
 
 
+_MAX_ADJUSTED_EXPONENT = 18  # no price, size or dollar figure comes near 1e18 or 1e-18
+
+
 def _finite(name: str, value: Decimal | None) -> None:
-    if value is not None and not value.is_finite():
+    """Finite and of a sane magnitude: `1E+999999` is finite but overflows every sum it joins."""
+    if value is None:
+        return
+    if not value.is_finite():
         raise ValueError(f"`{name}` must be a finite number, got {value}")
+    if not value.is_zero() and abs(value.adjusted()) > _MAX_ADJUSTED_EXPONENT:
+        raise ValueError(f"`{name}` is out of range (|exponent| > 18), got {value:.3E}")
 
 
 def _positive(name: str, value: Decimal | None) -> None:
@@ -332,6 +340,7 @@ class Fill(Schema, kw_only=True):
         _positive("sz", self.sz)
         _finite("fee", self.fee)
         _finite("closed_pnl", self.closed_pnl)
+        _finite("start_position", self.start_position)
         _plain_fields(self, ("px", "sz", "fee", "closed_pnl", "start_position"))
 
 

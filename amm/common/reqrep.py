@@ -14,7 +14,8 @@ import msgspec
 import zmq
 import zmq.asyncio
 
-from amm.common.bus import BusError, Publisher
+from amm.common.bus import Publisher, bind_server, close_server
+from amm.common.curve import CurveKeys
 from amm.common.envelope import SCHEMA_VERSION
 from amm.common.logs import EventLog
 
@@ -51,7 +52,10 @@ _reply_decoder = msgspec.msgpack.Decoder(Reply)
 
 
 class ReplyServer:
-    """Answers requests by `op`; a bad request gets an error reply, never a crash."""
+    """Answers requests by `op`; a bad request gets an error reply, never a crash.
+
+    With `curve` it is a CURVE server: requests from unauthorized clients never arrive.
+    """
 
     def __init__(
         self,
@@ -60,6 +64,8 @@ class ReplyServer:
         endpoint: str,
         log: EventLog,
         handlers: dict[str, Handler],
+        *,
+        curve: CurveKeys | None = None,
     ) -> None:
         self.publisher = publisher
         self.log = log
@@ -68,11 +74,8 @@ class ReplyServer:
         self.rejected = 0
         self.socket = ctx.socket(zmq.ROUTER)
         self.socket.setsockopt(zmq.LINGER, 0)
-        try:
-            self.socket.bind(endpoint)
-        except zmq.ZMQError as exc:
-            self.socket.close(linger=0)
-            raise BusError(f"snapshot.{publisher.program}: cannot bind {endpoint}: {exc}") from None
+        self.curve = curve
+        bind_server(self.socket, endpoint, curve, f"snapshot.{publisher.program}")
 
     async def serve(self) -> None:
         while True:
@@ -86,7 +89,7 @@ class ReplyServer:
     async def _answer(self, payload: bytes) -> Reply:
         try:
             request = _request_decoder.decode(payload)
-        except msgspec.DecodeError as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:  # a str that is not UTF-8
             return self._error(0, f"malformed request: {exc}")
         if request.v != SCHEMA_VERSION:
             return self._error(request.id, f"unsupported request version v={request.v}")
@@ -123,7 +126,7 @@ class ReplyServer:
         )
 
     def close(self) -> None:
-        self.socket.close(linger=0)
+        close_server(self.socket, self.curve)
 
 
 async def request(
@@ -134,7 +137,11 @@ async def request(
     *,
     timeout_s: float,
 ) -> Reply:
-    """Ask the owner at `endpoint`; raises RequestFailed on timeout or an error reply."""
+    """Ask the owner at `endpoint`; raises RequestFailed on timeout or an error reply.
+
+    The DEALER is a CURVE client when `ctx` came from `bus_context` with keys; an owner that does
+    not admit its key never sees the request, so that too ends in the timeout.
+    """
     request_id = next(_request_ids)
     socket = ctx.socket(zmq.DEALER)
     socket.setsockopt(zmq.LINGER, 0)
@@ -148,7 +155,7 @@ async def request(
             frames = await socket.recv_multipart()
             try:
                 reply = _reply_decoder.decode(frames[-1])
-            except msgspec.DecodeError as exc:
+            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
                 raise RequestFailed(f"malformed reply from {endpoint}: {exc}") from None
             if reply.id == request_id:
                 break

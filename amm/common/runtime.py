@@ -2,6 +2,11 @@
 
 SIGTERM or SIGINT lets the message being handled finish, publishes a last `stopping` heartbeat,
 closes every socket with linger 0 and exits 0, well inside supervisord's stopwaitsecs.
+
+What no restart can fix ends the process with exit 2, which supervisord.conf never restarts: an
+invalid config, an endpoint in use, missing CURVE keys, and in a live mode a missing
+HL_PRIVATE_KEY or an exchange that cannot be reached at start. Once running, an exchange outage
+is the actors' own business (reconnects, fail-closed gates), never an exit.
 """
 
 from __future__ import annotations
@@ -15,13 +20,14 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 import uvloop
-import zmq
-import zmq.asyncio
 
 from amm.common.bus import BusError, Publisher, Received, Subscriber
 from amm.common.config import Config, ConfigError, load_config
+from amm.common.curve import bus_context, load_curve
+from amm.common.keys import KeyUnavailable, load_account_key
 from amm.common.logs import EventLog
 from amm.common.messages import Heartbeat
 from amm.common.programs import CONSUMES, LISTENS_TO
@@ -56,7 +62,11 @@ class Actor:
         self.handler_errors = 0
         self.stop_event = asyncio.Event()
         self._inflight: asyncio.Future[None] | None = None
-        self.ctx = zmq.asyncio.Context()
+        try:
+            self.curve = load_curve(config, serve=True)
+        except KeyUnavailable as exc:
+            raise StartupError(str(exc)) from None
+        self.ctx = bus_context(self.curve)  # every SUB and DEALER of the actor: a CURVE client
         self.publisher: Publisher | None = None
         self.subscriber: Subscriber | None = None
         self.replies: ReplyServer | None = None
@@ -64,7 +74,9 @@ class Actor:
     def open(self) -> None:
         """Bind and connect every socket; raises BusError naming the endpoint that failed."""
         bus = dict(self.config.bus.items())
-        self.publisher = Publisher(self.ctx, self.program, bus[self.program], self.config.transport)
+        self.publisher = Publisher(
+            self.ctx, self.program, bus[self.program], self.config.transport, curve=self.curve
+        )
         listens = {peer: bus[peer] for peer in LISTENS_TO[self.program]}
         if listens:
             self.subscriber = Subscriber(
@@ -76,7 +88,9 @@ class Actor:
             )
         snapshot = dict(self.config.snapshot.items())[self.program]
         handlers = {"status": self._status, **self.reply_handlers()}
-        self.replies = ReplyServer(self.ctx, self.publisher, snapshot, self.log, handlers)
+        self.replies = ReplyServer(
+            self.ctx, self.publisher, snapshot, self.log, handlers, curve=self.curve
+        )
 
     # Hooks for the actors of later issues.
 
@@ -230,11 +244,46 @@ def run_actor(program: str, config_path: str, *, log_json: bool | None = None) -
 
 async def _run(program: str, config: Config, log: EventLog) -> int:
     try:
+        if not config.is_paper:
+            await check_live_start(config)
         actor = actor_class(program)(program, config, log)
     except StartupError as exc:
         log.error("actor.cannot_start", error=str(exc))
         return EXIT_CONFIG
     return await actor.run()
+
+
+async def check_live_start(config: Config) -> None:
+    """A live deployment's every actor needs its key and the exchange: without either it
+    stops as a whole (exit 2) rather than running half, or retrying for ever.
+
+    Paper mode skips this: the paper venue starts next to the actors, which wait for it.
+    """
+    try:
+        load_account_key(config)
+    except KeyUnavailable as exc:
+        raise StartupError(str(exc)) from None
+    await reach_exchange(config.exchange.url, config.exchange.request_timeout_s)
+
+
+async def reach_exchange(url: str, timeout_s: float) -> None:
+    """Open (and close) one TCP connection to the exchange; raises StartupError naming the URL
+    when the name does not resolve, the connection is refused or does not open in time."""
+    parsed = urlparse(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        async with asyncio.timeout(timeout_s):
+            _, writer = await asyncio.open_connection(parsed.hostname, port)
+    except TimeoutError:
+        problem = f"no connection within {timeout_s:g} s (exchange.request_timeout_s)"
+    except OSError as exc:
+        problem = str(exc)
+    else:
+        writer.close()
+        return
+    raise StartupError(
+        f"cannot reach the exchange at {url}: {problem}; check [exchange] url and the network"
+    )
 
 
 # Actors with a job of their own; the others run the bare base (runtime and bus wiring only).

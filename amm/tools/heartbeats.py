@@ -7,10 +7,9 @@ import io
 import time
 from dataclasses import dataclass
 
-import zmq.asyncio
-
 from amm.common.bus import Subscriber
 from amm.common.config import Config
+from amm.common.curve import client_context
 from amm.common.logs import EventLog
 from amm.common.messages import Heartbeat
 
@@ -28,7 +27,7 @@ async def collect_heartbeats(
     config: Config, wanted: set[str], window_s: float
 ) -> dict[str, HeartbeatSeen]:
     """Heartbeats heard within `window_s`, returning early once every wanted actor was heard."""
-    ctx = zmq.asyncio.Context()
+    ctx = client_context(config)
     quiet = EventLog("amm", stream=io.StringIO())
     subscriber = Subscriber(
         ctx,

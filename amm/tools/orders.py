@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import zmq.asyncio
-
 from amm.common.config import Config
+from amm.common.curve import client_context
 from amm.common.hyperliquid.client import (
     ExchangeClient,
     ExchangeError,
@@ -43,7 +42,7 @@ async def exchange_orders(
 
 
 async def execution_orders(config: Config) -> dict[str, Any] | None:
-    ctx = zmq.asyncio.Context()
+    ctx = client_context(config)
     try:
         reply = await request(
             ctx, config.snapshot.execution, "orders", timeout_s=config.transport.request_timeout_s

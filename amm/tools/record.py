@@ -31,6 +31,7 @@ import zmq
 import zmq.asyncio
 
 from amm.common.config import Config
+from amm.common.curve import client_context
 from amm.common.runtime import install_stop_signals
 
 FORMAT = "amm-bus-recording"
@@ -199,7 +200,7 @@ async def record(
     signals: bool = True,
 ) -> int:
     """Record every [bus] endpoint until SIGINT/SIGTERM, ``count`` messages or ``seconds``."""
-    ctx = zmq.asyncio.Context()
+    ctx = client_context(config)
     poller = zmq.asyncio.Poller()
     sockets: dict[zmq.asyncio.Socket, tuple[str, zmq.Socket]] = {}
     for program, endpoint in config.bus.items():

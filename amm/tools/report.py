@@ -17,9 +17,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-import zmq.asyncio
-
 from amm.common.config import Config
+from amm.common.curve import client_context
 from amm.common.reqrep import Reply, RequestFailed, request
 from amm.tools.report_html import ReportPage, StatRow, render_html
 
@@ -213,7 +212,7 @@ def _utc(ns: int) -> str:
 
 async def ask_monitor(config: Config, op: str, args: dict[str, Any] | None = None) -> Reply:
     """One request to the monitor's reply socket; raises RequestFailed when it does not answer."""
-    ctx = zmq.asyncio.Context()
+    ctx = client_context(config)
     try:
         return await request(
             ctx, config.snapshot.monitor, op, args, timeout_s=config.transport.request_timeout_s

@@ -13,9 +13,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import zmq.asyncio
-
 from amm.common.config import Config
+from amm.common.curve import client_context
 from amm.common.reqrep import RequestFailed, request
 
 NOT_ANSWERING = 1
@@ -23,7 +22,7 @@ NOT_ANSWERING = 1
 
 async def ask_risk(config: Config, op: str, args: dict[str, Any] | None = None) -> dict[str, Any]:
     """One request to risk's reply socket; raises RequestFailed when it does not answer."""
-    ctx = zmq.asyncio.Context()
+    ctx = client_context(config)
     try:
         reply = await request(
             ctx, config.snapshot.risk, op, args, timeout_s=config.transport.request_timeout_s

@@ -19,6 +19,7 @@ import zmq.asyncio
 
 from amm.common.bus import Received, Subscriber, decode_any_body
 from amm.common.config import Config
+from amm.common.curve import client_context
 from amm.common.logs import EventLog
 from amm.common.runtime import install_stop_signals
 from amm.common.sequence import SeqEvent, SeqEventKind
@@ -82,7 +83,7 @@ async def tail(
     With `from_file` (an `amm record` file) the recording is printed instead of the bus, up to
     `count` messages; `timeout_s` does not apply.
     """
-    ctx = zmq.asyncio.Context()
+    ctx = zmq.asyncio.Context() if from_file is not None else client_context(config)
     notices = EventLog("amm-tail", stream=sys.stderr)
 
     def notice(event: SeqEvent) -> None:

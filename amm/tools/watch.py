@@ -20,10 +20,9 @@ import time
 import xmlrpc.client
 from typing import Any, Protocol, TextIO
 
-import zmq.asyncio
-
 from amm.common.bus import Subscriber
 from amm.common.config import Config
+from amm.common.curve import client_context
 from amm.common.deployment import Deployment
 from amm.common.logs import EventLog
 from amm.common.runtime import install_stop_signals
@@ -137,7 +136,7 @@ async def watch(
     )
     for market in config.markets:
         state.market(market.coin)
-    ctx = zmq.asyncio.Context()
+    ctx = client_context(config)
     subscriber = Subscriber(
         ctx,
         dict(config.bus.items()),

@@ -144,7 +144,17 @@ def test_missing_required_field_is_an_error_naming_it():
 
 
 @pytest.mark.parametrize(
-    "field, value", [("px", "-1"), ("sz", "0"), ("px", "NaN"), ("side", "S"), ("fee", "inf")]
+    "field, value",
+    [
+        ("px", "-1"),
+        ("sz", "0"),
+        ("px", "NaN"),
+        ("side", "S"),
+        ("fee", "inf"),
+        ("closed_pnl", "1E+999999"),
+        ("start_position", "-1E+40"),
+        ("px", "1E-30"),
+    ],
 )
 def test_out_of_range_values_are_errors(field, value):
     plain = msgspec.to_builtins(EXAMPLES["exec.fill"]) | {field: value}
