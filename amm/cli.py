@@ -7,11 +7,13 @@ import asyncio
 import sys
 from pathlib import Path
 
+from amm.bench.cli import add_arguments as add_bench_arguments
 from amm.common.config import ConfigError
 from amm.common.deployment import Deployment, find_home
 from amm.common.hyperliquid.errors import ExchangeError
 from amm.common.keys import KeyUnavailable
 from amm.common.programs import ACTORS
+from amm.tools.chaos import SCENARIO_NAMES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -113,9 +115,24 @@ def _parser() -> argparse.ArgumentParser:
     as2008.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     as2008.add_argument("--json", action="store_true", help="one JSON document")
 
+    bench = commands.add_parser("bench", help="measure latency, bus, signing, backtest, memory")
+    add_bench_arguments(bench)
+
+    chaos = commands.add_parser("chaos", help="break a private paper deployment, check invariants")
+    chaos.add_argument("--scenario", default="all", choices=("all", *SCENARIO_NAMES))
+    chaos.add_argument("--seed", type=_non_negative_int, default=1, help="kills and venue seed")
+    chaos.add_argument("--duration", type=float, default=3.0, help="each trading phase, s")
+    chaos.add_argument("--json", action="store_true", help="one JSON document")
+
     config = commands.add_parser("config", help="config tools")
     config_commands = config.add_subparsers(dest="config_command", required=True)
     config_commands.add_parser("check", parents=[common], help="validate and print the config")
+    keys = commands.add_parser("keys", help="CURVE keys for the bus")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    generate = keys_commands.add_parser(
+        "generate", parents=[common], help="write the server and client keypairs into keys_dir"
+    )
+    generate.add_argument("--force", action="store_true", help="replace existing keys")
 
     actor = commands.add_parser("actor", parents=[common], help="run one actor (supervisord does)")
     actor.add_argument("program", choices=ACTORS)
@@ -180,6 +197,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from amm.tools.research import glft_command
 
         return glft_command(args.A, args.k, args.sigma, args.gamma, args.delta, as_json=args.json)
+    if args.command == "bench":
+        from amm.bench.cli import bench_command
+
+        return bench_command(args)
+    if args.command == "chaos":
+        from amm.tools.chaos.cli import chaos_command
+
+        return chaos_command(args.scenario, args.seed, args.duration, as_json=args.json)
     if args.command in ("backtest", "sweep"):
         from amm.backtest.cli import backtest_command, sweep_command
 
@@ -264,6 +289,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from amm.tools.preflight import preflight
 
         return asyncio.run(preflight(selection.config))
+    if args.command == "keys":
+        from amm.tools.keys import keys_generate
+
+        return keys_generate(selection, force=args.force)
     if args.command == "config":
         from amm.tools.configcheck import config_check
 

@@ -3,56 +3,20 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
-from typing import Any
 
-from amm.common.programs import ACTORS
+# Shared with `amm chaos`, which builds the same private deployments as the tests.
+from amm.tools.chaos.deployment import free_ports as free_ports
+from amm.tools.chaos.deployment import merge as merge
+from amm.tools.chaos.deployment import paper_config_dict as paper_config_dict
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def free_ports(count: int) -> list[int]:
-    """Distinct free loopback ports: all are held open until all are picked."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
 def free_port() -> int:
     return free_ports(1)[0]
-
-
-def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def paper_config_dict(var_dir: Path) -> dict[str, Any]:
-    """The shipped paper config with free loopback ports and a private var folder."""
-    base = tomllib.loads((REPO / "configs" / "paper.toml").read_text())
-    ports = iter(free_ports(2 + 2 * len(ACTORS)))
-    base["exchange"]["url"] = f"http://127.0.0.1:{next(ports)}"
-    base["monitor"]["prometheus_port"] = next(ports)
-    base["bus"] = {name: f"tcp://127.0.0.1:{next(ports)}" for name in ACTORS}
-    base["snapshot"] = {name: f"tcp://127.0.0.1:{next(ports)}" for name in ACTORS}
-    base["paths"]["var_dir"] = str(var_dir)
-    return base
 
 
 AMM = str(Path(sys.executable).with_name("amm"))

@@ -76,3 +76,12 @@ class Deployment:
             return self.supervisor().getState()["statename"] == "RUNNING"
         except (OSError, xmlrpc.client.Fault, xmlrpc.client.ProtocolError):
             return False
+
+
+def alive(pid: int) -> bool:
+    """True for a live process; a zombie waiting to be reaped counts as gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False

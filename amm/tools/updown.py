@@ -11,7 +11,8 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
-from amm.common.deployment import Deployment
+from amm.common.curve import load_curve
+from amm.common.deployment import Deployment, alive
 from amm.common.keys import KeyUnavailable, load_account_key
 from amm.common.programs import ACTORS, VENUE
 from amm.tools.heartbeats import collect_heartbeats
@@ -31,6 +32,7 @@ def up(selection: Selection) -> int:
     deployment, config = selection.deployment, selection.config
     try:
         load_account_key(config)  # paper: makes the deployment's key once, before actors race
+        load_curve(config, serve=True)  # refuse before supervisord starts anything
     except KeyUnavailable as exc:
         print(f"amm up: {exc}", file=sys.stderr)
         return 2
@@ -124,7 +126,7 @@ def down(deployment: Deployment) -> int:
     if not _wait_gone([supervisord_pid], STOP_TIMEOUT_S):
         print(f"amm down: supervisord (pid {supervisord_pid}) is still running", file=sys.stderr)
         return 1
-    survivors = [pid for pid in children if _alive(pid)]
+    survivors = [pid for pid in children if alive(pid)]
     for pid in survivors:
         print(f"amm down: program pid {pid} outlived supervisord; killing it", file=sys.stderr)
         os.kill(pid, signal.SIGKILL)
@@ -135,20 +137,11 @@ def down(deployment: Deployment) -> int:
 
 def _wait_gone(pids: list[int], timeout_s: float) -> bool:
     deadline = time.monotonic() + timeout_s
-    while any(_alive(pid) for pid in pids):
+    while any(alive(pid) for pid in pids):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.1)
     return True
-
-
-def _alive(pid: int) -> bool:
-    """True for a live process; a zombie waiting to be reaped counts as gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (FileNotFoundError, ProcessLookupError, IndexError):
-        return False
 
 
 def _tail_file(path: Path, lines: int = 20) -> str:

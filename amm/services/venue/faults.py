@@ -8,7 +8,10 @@ seeded with the venue seed, so a given sequence of requests meets the same fault
 - ``timeout_rate``: share of requests never answered (held until the client gives up), not acted on;
 - ``ack_delay_s``: /exchange acts, then waits this long before answering;
 - ``reject_rate``: share of orders in ``order`` actions answered with an error, not placed;
-- ``ws_drop_interval_s``: for the websocket hub: drop every connection this often (0: never).
+- ``ws_drop_interval_s``: for the websocket hub: drop every connection this often (0: never);
+- ``ws_burst_per_s``: for the websocket hub: also send every polled channel (``l2Book``, ``bbo``,
+  ``activeAssetCtx``, ``allMids``) this many times a second, changed or not (0: only changes),
+  so market data can arrive many times faster than the market moves (`amm chaos` burst).
 """
 
 from __future__ import annotations
@@ -62,6 +65,11 @@ class Faults:
     def ws_drop_interval_s(self) -> float:
         """How often the websocket hub drops every connection (0: never)."""
         return self._settings.ws_drop_interval_s
+
+    @property
+    def ws_burst_per_s(self) -> float:
+        """How often the websocket hub sends every polled channel, changed or not (0: never)."""
+        return self._settings.ws_burst_per_s
 
     def to_wire(self) -> dict[str, Any]:
         """The settings as the admin endpoint shows them."""

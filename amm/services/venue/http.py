@@ -13,6 +13,9 @@ Routes::
     POST /exchange        signed actions: {"status": "ok"|"err", "response": ...}
     GET  /_venue/faults   the fault switchboard's settings
     POST /_venue/faults   change some of them (JSON object of FaultConfig fields)
+    GET  /_venue/latency        `amm bench`'s stamps (only when ``create_app`` has ``stamps``)
+    POST /_venue/latency/start  clear them, start recording (``?books=0``: requests only)
+    POST /_venue/latency/stop   stop recording
 
 Hook for the websocket hub: add routes to the returned app before it starts, e.g.
 ``app.router.add_get("/ws", hub.handle)``, and subscribe with ``state.add_listener``; the app
@@ -42,6 +45,7 @@ from amm.services.venue.exchange import (
 from amm.services.venue.faults import Faults, FaultUpdateError
 from amm.services.venue.info import InfoRequestError, handle_info
 from amm.services.venue.signing import SignatureError, recover_l1_signer
+from amm.services.venue.stamps import Stamps
 from amm.services.venue.state import VenueState
 
 Clock = Callable[[], int]
@@ -49,6 +53,7 @@ Clock = Callable[[], int]
 STATE = web.AppKey("state", VenueState)
 FAULTS = web.AppKey("faults", Faults)
 CLOCK = web.AppKey("clock", Clock)
+STAMPS = web.AppKey("stamps", Stamps)
 _CLOSING = web.AppKey("closing", asyncio.Event)
 
 DESERIALIZE_ERROR = "Failed to deserialize the JSON body into the target type"
@@ -62,19 +67,27 @@ def create_app(
     *,
     tick_s: float = 0.05,
     hold_max_s: float = 600.0,
+    stamps: Stamps | None = None,
 ) -> web.Application:
     """The venue's aiohttp application (see the module docstring for routes and hooks).
 
     ``hold_max_s`` bounds how long a request picked for ``timeout_rate`` is held unanswered
-    (it is also released when the app shuts down).
+    (it is also released when the app shuts down). ``stamps`` (off until enabled) records when
+    requests arrive, for `amm bench`; without it the requests are served unwrapped.
     """
     app = web.Application()
     app[STATE] = state
     app[FAULTS] = faults
     app[CLOCK] = clock_now_ms
     app[_CLOSING] = asyncio.Event()
-    app.router.add_post("/info", _faulty(_info, hold_max_s))
-    app.router.add_post("/exchange", _faulty(_exchange, hold_max_s))
+    info, exchange = _faulty(_info, hold_max_s), _faulty(_exchange, hold_max_s)
+    if stamps is not None:
+        app[STAMPS] = stamps
+        info, exchange = _stamped(info, stamps), _stamped(exchange, stamps)
+        app.router.add_get("/_venue/latency", _get_stamps)
+        app.router.add_post("/_venue/latency/{switch:start|stop}", _switch_stamps)
+    app.router.add_post("/info", info)
+    app.router.add_post("/exchange", exchange)
     app.router.add_get("/_venue/faults", _get_faults)
     app.router.add_post("/_venue/faults", _set_faults)
     app.cleanup_ctx.append(_ticker(tick_s))
@@ -107,6 +120,20 @@ def _faulty(handler: Handler, hold_max_s: float) -> Callable[[web.Request], Awai
             return web.Response(status=422, text=f"{DESERIALIZE_ERROR}: {exc}")
 
     return serve
+
+
+def _stamped(
+    serve: Callable[[web.Request], Awaitable[Any]], stamps: Stamps
+) -> Callable[[web.Request], Awaitable[Any]]:
+    """Stamp a request's arrival (before anything else is done with it) while recording."""
+
+    async def stamped(request: web.Request) -> Any:
+        if stamps.enabled:
+            arrived_ns = time.monotonic_ns()
+            stamps.request(arrived_ns, request.path, await request.read())  # read() caches
+        return await serve(request)
+
+    return stamped
 
 
 async def _info(request: web.Request, body: Any) -> web.Response:
@@ -174,6 +201,17 @@ async def _set_faults(request: web.Request) -> web.Response:
     except FaultUpdateError as exc:
         return web.json_response({"error": str(exc)}, status=400)
     return web.json_response(faults.to_wire())
+
+
+async def _get_stamps(request: web.Request) -> web.Response:
+    return web.json_response(request.app[STAMPS].to_wire())
+
+
+async def _switch_stamps(request: web.Request) -> web.Response:
+    stamps = request.app[STAMPS]
+    books = request.query.get("books", "1") != "0"
+    stamps.set_enabled(request.match_info["switch"] == "start", books=books)
+    return web.json_response({"enabled": stamps.enabled})
 
 
 def _ticker(tick_s: float) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -20,6 +20,8 @@ from amm.services.venue.clock import VenueClock
 from amm.services.venue.faults import Faults
 from amm.services.venue.http import create_app
 from amm.services.venue.models import build_model
+from amm.services.venue.placements import PlacementAudit
+from amm.services.venue.stamps import Stamps
 from amm.services.venue.state import VenueState, list_markets
 from amm.services.venue.ws import WebSocketHub
 
@@ -34,8 +36,10 @@ def build_app(config: Config, clock: VenueClock) -> tuple[web.Application, Venue
     state = VenueState(venue, model, first_id=now_ms * 1000)
     state.advance(now_ms)
     faults = Faults(venue.faults, venue.seed)
-    app = create_app(state, clock.now_ms, faults)
-    WebSocketHub(state, clock.now_ms, faults).attach(app)
+    stamps = Stamps()  # off until `amm bench` enables it at /_venue/latency
+    app = create_app(state, clock.now_ms, faults, stamps=stamps)
+    WebSocketHub(state, clock.now_ms, faults, stamps=stamps).attach(app)
+    PlacementAudit().attach(app, state)
     return app, state
 
 

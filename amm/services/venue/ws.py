@@ -11,8 +11,9 @@ Protocol, as Hyperliquid speaks it (text frames of JSON)::
 
 Channels: ``l2Book``, ``bbo``, ``activeAssetCtx`` and ``allMids`` send the current value right
 after the ack and then whenever it changes (polled every ``push_interval_s``, so changes within
-one interval are coalesced); ``trades``, ``orderUpdates``, ``userFills``, ``userEvents`` (channel
-``user``) and ``userFundings`` forward the state's events as they happen, ``userFills`` and
+one interval are coalesced; with ``faults.ws_burst_per_s`` above 0 they are also sent that many
+times a second, changed or not); ``trades``, ``orderUpdates``, ``userFills``, ``userEvents``
+(channel ``user``) and ``userFundings`` forward the state's events as they happen, ``userFills`` and
 ``userFundings`` starting with an ``isSnapshot`` message of the user's history. Every batch the
 state emits gets a sequence number, and a subscription only receives batches after the one current
 when it was made, so the snapshot and the stream neither overlap nor leave a gap.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ from amm.common.hyperliquid.rules import decimal_to_wire
 from amm.common.sim import Fill, Funding, L2Book, Level, OrderUpdate, Trade
 from amm.services.venue.faults import Faults
 from amm.services.venue.info import MAX_FILLS, InfoRequestError, handle_info
+from amm.services.venue.stamps import Stamps
 from amm.services.venue.state import NonUserCancel, VenueEvent, VenueState
 
 IDLE_TIMEOUT_S = 60.0
@@ -423,7 +426,8 @@ class WebSocketHub:
     ``clock_now_ms`` is the simulated clock (book times, snapshots, post info queries);
     ``post_action``, if given, answers signed actions sent as post requests: it takes the
     /exchange body and returns /exchange's JSON answer, or raises ValueError (such as
-    ``DeserializeError``) where /exchange would answer 422.
+    ``DeserializeError``) where /exchange would answer 422. ``stamps``, if given, is told when
+    each full-precision ``l2Book`` goes out while it records books (`amm bench latency`).
     """
 
     def __init__(
@@ -437,6 +441,7 @@ class WebSocketHub:
         max_queued: int = MAX_QUEUED,
         close_timeout_s: float = CLOSE_TIMEOUT_S,
         post_action: ActionHandler | None = None,
+        stamps: Stamps | None = None,
     ) -> None:
         self._state = state
         self._clock = clock_now_ms
@@ -446,6 +451,7 @@ class WebSocketHub:
         self._max_queued = max_queued
         self._close_timeout_s = close_timeout_s
         self._post_action = post_action
+        self._stamps = stamps
         self._connections: set[_Connection] = set()
         self._routes: dict[Route, set[tuple[_Connection, Subscription]]] = {}
         self._polled: dict[Subscription, set[_Connection]] = {}
@@ -474,6 +480,7 @@ class WebSocketHub:
             asyncio.create_task(self._pump()),
             asyncio.create_task(self._poll()),
             asyncio.create_task(self._drop_on_schedule()),
+            asyncio.create_task(self._burst()),
         ]
 
     async def stop(self) -> None:
@@ -673,17 +680,35 @@ class WebSocketHub:
             if self._polled:
                 self._push_changes(self._clock())
 
-    def _push_changes(self, now_ms: int) -> None:
-        """Send each polled channel whose value changed since it was last sent."""
+    def _push_changes(self, now_ms: int, *, force: bool = False) -> None:
+        """Send each polled channel whose value changed since it was last sent (all: ``force``)."""
         for sub, conns in list(self._polled.items()):
             data = polled_data(sub, self._state, now_ms)
             key = unchanged_key(data)
-            if self._last.get(sub, _MISSING) == key:
+            if not force and self._last.get(sub, _MISSING) == key:
                 continue
             self._last[sub] = key
             text = encode(message(sub.channel, data))
+            stamps = self._stamps
+            if stamps is not None and stamps.books and _is_full_book(sub):
+                stamps.book(time.monotonic_ns(), data)
             for conn in list(conns):
                 self._send(conn, text)
+
+    async def _burst(self) -> None:
+        """Send every polled channel ``faults.ws_burst_per_s`` times a second (read live; 0: off),
+        on a schedule that does not drift."""
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            rate = self._faults.ws_burst_per_s
+            if rate <= 0:
+                await asyncio.sleep(DROP_CHECK_S)
+                next_at = loop.time()
+                continue
+            next_at = max(next_at + 1 / rate, loop.time() - 1)  # a stall is not made up for
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            self._push_changes(self._clock(), force=True)
 
     async def _drop_on_schedule(self) -> None:
         """Drop every connection each ``faults.ws_drop_interval_s`` (read live; 0: never)."""
@@ -730,3 +755,8 @@ class WebSocketHub:
 
     async def _on_shutdown(self, app: web.Application) -> None:
         await self.close_all(WSCloseCode.GOING_AWAY, SHUTDOWN_REASON)
+
+
+def _is_full_book(sub: Subscription) -> bool:
+    """An ``l2Book`` subscription at full precision (what ``marketdata`` subscribes to)."""
+    return sub.type == "l2Book" and sub.n_sig_figs is None and sub.mantissa is None

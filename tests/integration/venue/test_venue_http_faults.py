@@ -41,6 +41,7 @@ def test_admin_endpoint_shows_and_changes_the_switchboard(venue):
         "ack_delay_s": 0.0,
         "reject_rate": 0.0,
         "ws_drop_interval_s": 0.0,
+        "ws_burst_per_s": 0.0,
     }
     assert set_faults(venue, ws_drop_interval_s=30)["ws_drop_interval_s"] == 30.0
     assert venue.faults.ws_drop_interval_s == 30.0

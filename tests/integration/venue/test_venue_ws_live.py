@@ -461,6 +461,30 @@ def test_ws_drop_interval_drops_every_connection_and_is_read_live(venue):
     client_run(scenario)
 
 
+def test_ws_burst_resends_an_unchanged_book_that_often_and_is_read_live(venue):
+    async def scenario(session: ClientSession) -> None:
+        async with session.ws_connect(venue.ws_url) as ws:
+            await send(ws, "subscribe", {"type": "l2Book", "coin": US500})
+            assert (await recv(ws))["channel"] == "subscriptionResponse"
+            first = await recv(ws)
+            with pytest.raises(TimeoutError):
+                await ws.receive(timeout=0.3)  # unchanged: nothing is sent
+            venue.call(lambda: venue.faults.update({"ws_burst_per_s": 50}))
+            books, started = [], time.monotonic()
+            while time.monotonic() - started < 1.0:
+                books.append(await recv(ws))
+            venue.call(lambda: venue.faults.update({"ws_burst_per_s": 0}))
+            assert 30 <= len(books) <= 60
+            assert {json.dumps(book) for book in books} == {json.dumps(first)}
+            with contextlib.suppress(TimeoutError):
+                for _ in range(10):  # what was in flight when it was switched off
+                    await ws.receive(timeout=0.3)
+            with pytest.raises(TimeoutError):
+                await ws.receive(timeout=0.3)
+
+    client_run(scenario)
+
+
 def test_a_slow_consumer_is_dropped_while_others_keep_receiving():
     venue = serve(max_queued=20)
     stalled = StalledClient(venue.ws_url)

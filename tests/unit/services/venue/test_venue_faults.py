@@ -38,6 +38,7 @@ def test_update_changes_only_the_given_fields_and_validates():
         "ack_delay_s": 0.5,
         "reject_rate": 1.0,
         "ws_drop_interval_s": 0.0,
+        "ws_burst_per_s": 0.0,
     }
     assert faults.reject_order()
     with pytest.raises(FaultUpdateError, match="reject_rate"):
