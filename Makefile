@@ -40,8 +40,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	$(BIN)/python -m tests.bench.bench_as2008
-	$(BIN)/python -m tests.bench.bench_backtest
+	$(BIN)/amm bench all
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
