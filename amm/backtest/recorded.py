@@ -68,6 +68,9 @@ class RecordingResult(msgspec.Struct, kw_only=True):
         return msgspec.json.encode(self, order="deterministic")
 
 
+RECORDING_TAIL_NS = 100_000_000  # far above the quoter's reaction time (~1 ms)
+
+
 def replay_recording(config: Config, path: Path, source: str | None = None) -> RecordingResult:
     """Replay ``path`` into fresh quoter and risk cores configured by ``config``."""
     received = list(accepted(config, path))
@@ -78,16 +81,31 @@ def replay_recording(config: Config, path: Path, source: str | None = None) -> R
         config, specs, received, consumes, _decision_view
     )
     times = [recv_ns for recv_ns, _ in received]
-    aligned = _align(live, quoter.intents)
+    end_ns = times[-1] if times else 0
+    aligned = _align(live, _answerable(quoter.intents, len(live), end_ns))
     return RecordingResult(
         source=source or path.name,
         start_ns=times[0] if times else 0,
-        end_ns=times[-1] if times else 0,
+        end_ns=end_ns,
         messages=len(received),
         quoter=msgspec.structs.replace(aligned, reordered=quoter.reordered),
         risk=msgspec.structs.replace(_pairs(live_decisions, decisions), reordered=swapped),
         intents=quoter.intents,
     )
+
+
+def _answerable(
+    replayed: Sequence[QuoteIntent], live_count: int, end_ns: int
+) -> Sequence[QuoteIntent]:
+    """Without the extra replayed intents decided in the recording's last moments.
+
+    The live quoter's answer to the last inputs may come after the recorder stopped; such an
+    intent is not a disagreement. Only surplus intents at the very end are dropped.
+    """
+    kept = len(replayed)
+    while kept > live_count and replayed[kept - 1].created_ns > end_ns - RECORDING_TAIL_NS:
+        kept -= 1
+    return replayed[:kept]
 
 
 def accepted(config: Config, path: Path) -> Iterator[tuple[int, Received]]:
