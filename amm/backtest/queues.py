@@ -100,27 +100,31 @@ class ProbabilisticQueue:
         orders = engine.resting_orders(self._coin, include_house=False)
         live = {order.oid for order in orders}
         self._credit = {oid: c for oid, c in self._credit.items() if oid in live}
-        for order in orders:
-            self._credit_cancels(order, previous, current)
+        if orders:  # each side of both books once, not once an order
+            sides = {
+                is_bid: (previous.levels(is_bid=is_bid), current.levels(is_bid=is_bid))
+                for is_bid in (True, False)
+            }
+            for order in orders:
+                self._credit_cancels(order, current, *sides[order.is_buy])
         events: list[Event] = []
         for is_buy in (True, False):
             side = [order for order in orders if order.is_buy == is_buy]
             for index, order in enumerate(side):
                 if not self._fills(order, current):
                     break
-                px = self._grid.px_to_units(order.px)
-                lots = self._grid.sz_to_lots(order.sz)
-                if lots < min_lots(px):
+                lots = order.lots
+                if lots < min_lots(order.px):
                     if any(other.px == order.px for other in side[index + 1 :]):
                         break
-                    lots = min_lots(px)
+                    lots = min_lots(order.px)
                 events += send_ioc(
                     engine,
                     HOUSE_TAKER,
                     self._coin,
                     self._grid,
                     is_buy=not is_buy,
-                    px=px,
+                    px=order.px,
                     lots=lots,
                     time_ms=at_ms,
                 )
@@ -132,15 +136,20 @@ class ProbabilisticQueue:
         return None if counted is None else counted - self._credit.get(order.oid, 0.0)
 
     def _credit_cancels(
-        self, order: BookOrder, previous: BookSnapshot, current: BookSnapshot
+        self,
+        order: BookOrder,
+        current: BookSnapshot,
+        levels_before: dict[int, int],
+        levels_now: dict[int, int],
     ) -> None:
-        """Credit the share of a shrink of the order's level that was ahead of it (rule 1)."""
+        """Credit the share of a shrink of the order's level that was ahead of it (rule 1);
+        ``levels_before``/``levels_now`` are the order's side in the previous and current book."""
         ahead = self._ahead(order)
-        px = self._grid.px_to_units(order.px)
+        px = order.px
         if ahead is None or _reaches(current, order.is_buy, px):
             return
-        before = previous.levels(is_bid=order.is_buy).get(px, 0)
-        shrink = before - current.levels(is_bid=order.is_buy).get(px, 0)
+        before = levels_before.get(px, 0)
+        shrink = before - levels_now.get(px, 0)
         if shrink <= 0:
             return
         front = max(ahead, 0.0)
@@ -156,7 +165,7 @@ class ProbabilisticQueue:
         ahead = self._ahead(order)
         if ahead is None or ahead > 0:
             return False
-        px = self._grid.px_to_units(order.px)
+        px = order.px
         best = current.best(is_bid=not order.is_buy)
         if best is None:
             return False

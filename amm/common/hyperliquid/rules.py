@@ -106,14 +106,17 @@ class FeeSchedule:
 BASE_FEES = FeeSchedule()
 
 
-def _sig_figs(value: Decimal) -> int:
-    return len(value.normalize().as_tuple().digits)
+_ONE = Decimal(1)
+_powers_of_ten: dict[int, Decimal] = {}
 
 
-def _decimals(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)
-    return max(0, -exponent)
+def _power_of_ten(exponent: int) -> Decimal:
+    """``Decimal(1).scaleb(exponent)``, made once per exponent: the grid functions below run for
+    every level of every ladder, and a Decimal is immutable."""
+    power = _powers_of_ten.get(exponent)
+    if power is None:
+        power = _powers_of_ten[exponent] = _ONE.scaleb(exponent)
+    return power
 
 
 def is_valid_price(px: Decimal, sz_decimals: int) -> bool:
@@ -126,7 +129,9 @@ def is_valid_price(px: Decimal, sz_decimals: int) -> bool:
         return False
     if px == px.to_integral_value():
         return True
-    return _sig_figs(px) <= MAX_SIG_FIGS and _decimals(px) <= MAX_PERP_DECIMALS - sz_decimals
+    _, digits, exponent = px.normalize().as_tuple()
+    assert isinstance(exponent, int)
+    return len(digits) <= MAX_SIG_FIGS and -exponent <= MAX_PERP_DECIMALS - sz_decimals
 
 
 def price_step(px: Decimal, sz_decimals: int) -> Decimal:
@@ -135,9 +140,9 @@ def price_step(px: Decimal, sz_decimals: int) -> Decimal:
         raise ValueError(f"price must be positive: {px}")
     magnitude = px.adjusted()
     if magnitude >= MAX_SIG_FIGS - 1:
-        return Decimal(1)
+        return _ONE
     finest = -(MAX_PERP_DECIMALS - sz_decimals)
-    return Decimal(1).scaleb(max(magnitude - (MAX_SIG_FIGS - 1), finest))
+    return _power_of_ten(max(magnitude - (MAX_SIG_FIGS - 1), finest))
 
 
 def round_price(px: Decimal, sz_decimals: int, rounding: Rounding = Rounding.NEAREST) -> Decimal:
@@ -146,10 +151,10 @@ def round_price(px: Decimal, sz_decimals: int, rounding: Rounding = Rounding.NEA
     Never returns zero: a positive price below the smallest grid step rounds to that step.
     """
     step = price_step(px, sz_decimals)
-    rounded = (px / step).to_integral_value(rounding=rounding.value) * step
+    rounded = (px / step).to_integral_value(rounding=rounding._value_) * step
     if rounded <= 0:
         rounded = step
-    return rounded.normalize() if rounded != rounded.to_integral_value() else rounded.quantize(1)
+    return rounded.normalize() if rounded != rounded.to_integral_value() else rounded.quantize(_ONE)
 
 
 def round_price_passive(px: Decimal, sz_decimals: int, *, is_buy: bool) -> Decimal:
@@ -166,12 +171,12 @@ def is_valid_size(sz: Decimal, sz_decimals: int) -> bool:
     """True if ``sz`` is positive and has at most ``sz_decimals`` decimals."""
     if not sz.is_finite() or sz <= 0:
         return False
-    return sz == sz.quantize(Decimal(1).scaleb(-sz_decimals), rounding=ROUND_FLOOR)
+    return sz == sz.quantize(_power_of_ten(-sz_decimals), rounding=ROUND_FLOOR)
 
 
 def round_size(sz: Decimal, sz_decimals: int, rounding: Rounding = Rounding.DOWN) -> Decimal:
     """``sz`` on the lot grid (default: down, so an order never grows by rounding)."""
-    return sz.quantize(Decimal(1).scaleb(-sz_decimals), rounding=rounding.value)
+    return sz.quantize(_power_of_ten(-sz_decimals), rounding=rounding._value_)
 
 
 def meets_min_value(px: Decimal, sz: Decimal) -> bool:

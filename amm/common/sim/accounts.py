@@ -8,6 +8,9 @@ from decimal import Decimal
 from amm.common.sim.orders import RestingOrder
 from amm.common.sim.positions import ZERO, Position
 
+FLAT = Position()
+"""No position (immutable, so one serves every account and market)."""
+
 
 @dataclass(slots=True)
 class Exposure:
@@ -39,6 +42,8 @@ class Account:
 
     ``fees_paid``, ``closed_pnl`` and ``funding`` (received, per coin) are running totals kept
     for reconciliation: collateral == deposits + closed_pnl + sum(funding) - fees_paid.
+    ``revision`` counts the times one of its resting orders traded or left the book, so a
+    market model can tell at a glance whether its orders are still as it left them.
     """
 
     address: str
@@ -53,10 +58,12 @@ class Account:
     fees_paid: Decimal = ZERO
     closed_pnl: Decimal = ZERO
     funding: dict[str, Decimal] = field(default_factory=dict)
+    revision: int = 0
 
     def position(self, coin: str) -> Position:
         """The position in ``coin`` (flat if none)."""
-        return self.positions.get(coin, Position())
+        position = self.positions.get(coin)
+        return FLAT if position is None else position
 
     def exposure(self, coin: str) -> Exposure:
         """The resting-order totals in ``coin``, created on first use."""

@@ -2,25 +2,20 @@
 
 Each price level is an insertion-ordered dict (oid -> order): iteration is time priority and
 removing a cancelled order is O(1). Prices are kept in a sorted list; a level is dropped as soon
-as it empties, so the best price is always a real order.
+as it empties, so the best price is always a real order. Each level's total lots are kept as
+orders come, trade and go, because the venue reads the aggregated book after every change.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterator
-from dataclasses import dataclass
+from itertools import islice
 
 from amm.common.sim.orders import RestingOrder
 
-
-@dataclass(frozen=True, slots=True)
-class LevelView:
-    """One aggregated price level: price units, total lots, number of orders."""
-
-    px: int
-    lots: int
-    n: int
+LevelTotals = tuple[int, int, int]
+"""One aggregated price level: price units, total lots, number of orders."""
 
 
 class BookSide:
@@ -30,22 +25,33 @@ class BookSide:
         self.is_bid = is_bid
         self._prices: list[int] = []
         self._levels: dict[int, dict[int, RestingOrder]] = {}
+        self._lots: dict[int, int] = {}
 
     def add(self, order: RestingOrder) -> None:
         """Append ``order`` at the back of its price level's queue."""
         level = self._levels.get(order.px)
         if level is None:
             level = self._levels[order.px] = {}
+            self._lots[order.px] = 0
             insort(self._prices, order.px)
         level[order.oid] = order
+        self._lots[order.px] += order.lots
 
     def remove(self, order: RestingOrder) -> None:
         """Take ``order`` out of the book (it must be resting here)."""
         level = self._levels[order.px]
         del level[order.oid]
-        if not level:
+        if level:
+            self._lots[order.px] -= order.lots
+        else:
             del self._levels[order.px]
+            del self._lots[order.px]
             del self._prices[bisect_left(self._prices, order.px)]
+
+    def trade(self, order: RestingOrder, lots: int) -> None:
+        """``lots`` of a resting ``order`` traded: it keeps its place with that much less."""
+        order.lots -= lots
+        self._lots[order.px] -= lots
 
     def best_price(self) -> int | None:
         """Highest bid or lowest ask, or None when the side is empty."""
@@ -64,15 +70,10 @@ class BookSide:
         """Level prices, best first."""
         return reversed(self._prices) if self.is_bid else iter(self._prices)
 
-    def levels(self, depth: int) -> list[LevelView]:
+    def levels(self, depth: int) -> list[LevelTotals]:
         """Up to ``depth`` aggregated levels, best first."""
-        views: list[LevelView] = []
-        for px in self.prices():
-            if len(views) >= depth:
-                break
-            level = self._levels[px]
-            views.append(LevelView(px, sum(o.lots for o in level.values()), len(level)))
-        return views
+        lots, orders = self._lots, self._levels
+        return [(px, lots[px], len(orders[px])) for px in islice(self.prices(), depth)]
 
 
 class OrderBook:
@@ -99,8 +100,8 @@ class OrderBook:
 
     def add(self, order: RestingOrder) -> None:
         """Rest ``order`` on its side."""
-        self.side(is_buy=order.is_buy).add(order)
+        (self.bids if order.is_buy else self.asks).add(order)
 
     def remove(self, order: RestingOrder) -> None:
         """Remove a resting ``order``."""
-        self.side(is_buy=order.is_buy).remove(order)
+        (self.bids if order.is_buy else self.asks).remove(order)

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
+from typing import NamedTuple
 
 from amm.common.hyperliquid.rules import (
     BASE_FEES,
@@ -48,7 +49,7 @@ from amm.common.hyperliquid.rules import (
     meets_min_value,
 )
 from amm.common.sim.accounts import Account, Exposure
-from amm.common.sim.book import OrderBook
+from amm.common.sim.book import LevelTotals, OrderBook
 from amm.common.sim.events import (
     BAD_ALO_PX_REJECTED,
     CANCELED,
@@ -84,6 +85,7 @@ HOUSE_ADDRESS = "0x" + "0" * 40
 """Default address of the market model's liquidity."""
 
 _DIVISION = Context(prec=34)
+_LEVEL_CACHE_LIMIT = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,15 +107,18 @@ class EngineConfig:
     first_id: int = 1  # where oids and tids start (see IdSource)
 
 
-@dataclass(frozen=True, slots=True)
-class BookOrder:
-    """One resting order and its owner, as a market model sees the queue (a read-only copy)."""
+class BookOrder(NamedTuple):
+    """One resting order and its owner, as a market model sees the queue (a read-only copy).
+
+    In the market's grid units (price units, lots), the models' own terms; a tuple because the
+    models read the queue at every snapshot.
+    """
 
     user: str
     oid: int
     is_buy: bool
-    px: Decimal
-    sz: Decimal
+    px: int
+    lots: int
     timestamp: int
 
 
@@ -124,6 +129,19 @@ class _Market:
     book: OrderBook = field(default_factory=OrderBook)
     mark_px: Decimal | None = None
     last_trade_px: Decimal | None = None
+    levels: dict[LevelTotals, Level] = field(default_factory=dict)
+
+    def level(self, totals: LevelTotals) -> Level:
+        """The view of one aggregated level. Views are immutable and the same few hundred
+        levels come back at every book poll, so each is made once (until the cache fills)."""
+        level = self.levels.get(totals)
+        if level is None:
+            if len(self.levels) >= _LEVEL_CACHE_LIMIT:
+                self.levels.clear()
+            px, lots, n = totals
+            level = Level(self.grid.units_to_px(px), self.grid.lots_to_sz(lots), n)
+            self.levels[totals] = level
+        return level
 
     @property
     def ref_px(self) -> Decimal | None:
@@ -221,6 +239,27 @@ class MatchingEngine:
         """Validate, match and (for Gtc/Alo remainders) rest one order."""
         return self._place(self._account(user), request, time_ms, replacing=None)
 
+    def place_units(
+        self, user: str, coin: str, *, is_buy: bool, px: int, lots: int, tif: Tif, time_ms: int
+    ) -> PlaceResult:
+        """``place_order`` for a market model's order given in grid units (no cloid, not
+        reduce-only): the same answer and events, without the round trip through Decimals.
+
+        An order off the grid or under $10 goes the Decimal way, so it is refused in the same
+        words.
+        """
+        account = self._account(user)
+        market = self._market(coin)
+        grid = market.grid
+        if not grid.is_valid_order(px, lots):
+            request = OrderRequest(coin, is_buy, grid.units_to_px(px), grid.lots_to_sz(lots), tif)
+            return self._place(account, request, time_ms, replacing=None)
+        oid = self._ids.oid()
+        order = RestingOrder.new(
+            oid, account.address, coin, is_buy, px, lots, tif, False, None, time_ms
+        )
+        return self._submit(account, market, order, time_ms, None, None)
+
     def modify(
         self, user: str, target: int | str, request: OrderRequest, time_ms: int
     ) -> PlaceResult:
@@ -275,17 +314,17 @@ class MatchingEngine:
                     timestamp=order.timestamp,
                     cloid=order.cloid,
                     reduce_only=order.reduce_only,
-                    tif=order.tif.value,
+                    tif=str(order.tif),  # a StrEnum prints its value
                 )
             )
         return tuple(views)
 
-    def resting_orders(self, coin: str, *, include_house: bool = True) -> tuple[BookOrder, ...]:
+    def resting_orders(self, coin: str, *, include_house: bool = True) -> list[BookOrder]:
         """Every order resting in ``coin`` with its owner, in matching priority: bids best first,
         then asks best first, earlier first within a price (an order rests in the call that gives
         it its oid, so oid order is arrival order). Market models use it to track queues.
         """
-        market = self._market(coin)
+        self._market(coin)
         orders = [
             order
             for account in self._accounts.values()
@@ -294,18 +333,7 @@ class MatchingEngine:
             if order.coin == coin
         ]
         orders.sort(key=lambda o: (not o.is_buy, -o.px if o.is_buy else o.px, o.oid))
-        grid = market.grid
-        return tuple(
-            BookOrder(
-                user=o.user,
-                oid=o.oid,
-                is_buy=o.is_buy,
-                px=grid.units_to_px(o.px),
-                sz=grid.lots_to_sz(o.lots),
-                timestamp=o.timestamp,
-            )
-            for o in orders
-        )
+        return [BookOrder(o.user, o.oid, o.is_buy, o.px, o.lots, o.timestamp) for o in orders]
 
     def set_mark(self, coin: str, px: Decimal) -> None:
         """Set the mark price (the driver decides what it is, e.g. the mid or an oracle)."""
@@ -344,8 +372,8 @@ class MatchingEngine:
     def l2_book(self, coin: str, time_ms: int, depth: int = 20) -> L2Book:
         """Aggregated levels per side, best first, at most ``depth`` each."""
         market = self._market(coin)
-        bids = tuple(self._level(market, v.px, v.lots, v.n) for v in market.book.bids.levels(depth))
-        asks = tuple(self._level(market, v.px, v.lots, v.n) for v in market.book.asks.levels(depth))
+        bids = tuple(map(market.level, market.book.bids.levels(depth)))
+        asks = tuple(map(market.level, market.book.asks.levels(depth)))
         return L2Book(coin, time_ms, bids, asks)
 
     def bbo(self, coin: str, time_ms: int) -> Bbo:
@@ -449,46 +477,52 @@ class MatchingEngine:
     ) -> PlaceResult:
         market = self._market(request.coin)
         oid = self._ids.oid()
-        admitted = self._admit(account, market, request, oid, time_ms, replacing)
-        if isinstance(admitted, OrderError):
-            update = self._request_update(account, request, oid, time_ms, admitted.status)
-            return PlaceResult(admitted, (update,))
-        events: list[Event] = []
-        if replacing is not None:
-            self._cancel_resting(replacing, CANCELED, time_ms, events)
-        filled = self._match(market, admitted, self._ids.hash(), time_ms, events)
-        status = self._finish(market, admitted, *filled, time_ms, events)
-        return PlaceResult(status, tuple(events))
+        error = self._check_format(market, request)
+        if error is not None:
+            update = self._request_update(account, request, oid, time_ms, error.status)
+            return PlaceResult(error, (update,))
+        px, lots = market.grid.px_to_units(request.px), market.grid.sz_to_lots(request.sz)
+        order = RestingOrder.new(
+            oid,
+            account.address,
+            request.coin,
+            request.is_buy,
+            px,
+            lots,
+            request.tif,
+            request.reduce_only,
+            request.cloid,
+            time_ms,
+        )
+        return self._submit(account, market, order, time_ms, replacing, request)
 
-    def _admit(
+    def _submit(
         self,
         account: Account,
         market: _Market,
-        request: OrderRequest,
-        oid: int,
+        order: RestingOrder,
         time_ms: int,
         replacing: RestingOrder | None,
-    ) -> RestingOrder | OrderError:
-        """The order to match, or the first rule it breaks."""
-        error = self._check_format(market, request)
-        if error is not None:
-            return error
-        lots = market.grid.sz_to_lots(request.sz)
-        order = RestingOrder(
-            oid=oid,
-            user=account.address,
-            coin=request.coin,
-            is_buy=request.is_buy,
-            px=market.grid.px_to_units(request.px),
-            lots=lots,
-            orig_lots=lots,
-            tif=request.tif,
-            reduce_only=request.reduce_only,
-            cloid=request.cloid,
-            timestamp=time_ms,
-        )
+        request: OrderRequest | None,
+    ) -> PlaceResult:
+        """Check a well-formed order against the account and book rules, then match and rest it.
+
+        A rejection reports the order as requested: with ``request``'s own Decimals, else (an
+        order given in units, never reduce-only, so never clipped) as it came.
+        """
         error = self._check_rules(account, market, order, replacing)
-        return order if error is None else error
+        if error is not None:
+            if request is None:
+                update = self._update(order, error.status, time_ms)
+            else:
+                update = self._request_update(account, request, order.oid, time_ms, error.status)
+            return PlaceResult(error, (update,))
+        events: list[Event] = []
+        if replacing is not None:
+            self._cancel_resting(replacing, CANCELED, time_ms, events)
+        filled = self._match(market, order, self._ids.hash_index(), time_ms, events)
+        status = self._finish(market, order, *filled, time_ms, events)
+        return PlaceResult(status, tuple(events))
 
     def _check_format(self, market: _Market, request: OrderRequest) -> OrderError | None:
         spec = market.spec
@@ -563,12 +597,16 @@ class MatchingEngine:
         self,
         market: _Market,
         taker: RestingOrder,
-        tx_hash: str,
+        tx_index: int,
         time_ms: int,
         events: list[Event],
     ) -> tuple[int, int]:
-        """Trade ``taker`` against the book in price-time priority; returns (lots, notional)."""
+        """Trade ``taker`` against the book in price-time priority; returns (lots, notional).
+
+        ``tx_index`` is the order's transaction hash, taken but only written out on a trade.
+        """
         opposite = market.book.opposite(is_buy=taker.is_buy)
+        tx_hash: str | None = None
         filled_lots = 0
         filled_notional = 0
         while taker.lots > 0:
@@ -586,6 +624,8 @@ class MatchingEngine:
                     self._cancel_resting(maker, REDUCE_ONLY_CANCELED, time_ms, events)
                     continue
                 lots = min(lots, capacity)
+            if tx_hash is None:
+                tx_hash = self._ids.hash_of(tx_index)
             self._trade(market, taker, maker, lots, tx_hash, time_ms, events)
             filled_lots += lots
             filled_notional += lots * maker.px
@@ -613,7 +653,8 @@ class MatchingEngine:
         maker_account = self._accounts[maker.user]
         taker.lots -= lots
         events.append(self._fill(taker_account, market, taker, px, sz, True, tx_hash, tid, time_ms))
-        maker.lots -= lots
+        market.book.side(is_buy=maker.is_buy).trade(maker, lots)
+        maker_account.revision += 1
         maker_account.exposure(maker.coin).remove(maker, lots)
         events.append(
             self._fill(maker_account, market, maker, px, sz, False, tx_hash, tid, time_ms)
@@ -708,6 +749,7 @@ class MatchingEngine:
 
     def _unrest(self, order: RestingOrder) -> None:
         account = self._accounts[order.user]
+        account.revision += 1
         self._markets[order.coin].book.remove(order)
         del account.open_orders[order.oid]
         if order.cloid is not None:
@@ -733,20 +775,21 @@ class MatchingEngine:
 
     def _update(self, order: RestingOrder, status: str, time_ms: int) -> OrderUpdate:
         grid = self._markets[order.coin].grid
+        sz = grid.lots_to_sz(order.lots)
         return OrderUpdate(
             user=order.user,
             coin=order.coin,
             side=order.side,
             limit_px=grid.units_to_px(order.px),
-            sz=grid.lots_to_sz(order.lots),
-            orig_sz=grid.lots_to_sz(order.orig_lots),
+            sz=sz,
+            orig_sz=sz if order.orig_lots == order.lots else grid.lots_to_sz(order.orig_lots),
             oid=order.oid,
             timestamp=order.timestamp,
             status=status,
             status_timestamp=time_ms,
             cloid=order.cloid,
             reduce_only=order.reduce_only,
-            tif=order.tif.value,
+            tif=str(order.tif),  # a StrEnum prints its value
         )
 
     @staticmethod
@@ -768,10 +811,6 @@ class MatchingEngine:
             reduce_only=request.reduce_only,
             tif=request.tif.value,
         )
-
-    @staticmethod
-    def _level(market: _Market, px: int, lots: int, n: int) -> Level:
-        return Level(market.grid.units_to_px(px), market.grid.lots_to_sz(lots), n)
 
     @staticmethod
     def _ref_px(market: _Market, position: Position) -> Decimal:

@@ -4,13 +4,18 @@ Each record holds exact values and renders itself in Hyperliquid's JSON shape wi
 (numbers as strings, camelCase keys), so the HTTP/websocket shell forwards them as they are:
 ``OrderUpdate`` -> ``orderUpdates``, ``Fill`` -> ``userFills``, ``Trade`` -> ``trades``,
 ``Funding`` -> ``userFundings``; ``Resting``/``Filled``/``OrderError`` -> ``/exchange`` statuses.
+
+Records are frozen ``msgspec.Struct``s: immutable, comparable and hashable as frozen dataclasses
+are, but made about ten times faster, and the engine makes several for every book event. They
+hold values only, so they need no cycle collection (``gc=False``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+import msgspec
 
 from amm.common.hyperliquid.rules import decimal_to_wire
 
@@ -34,8 +39,7 @@ def _with_cloid(body: dict[str, Any], cloid: str | None) -> dict[str, Any]:
     return body
 
 
-@dataclass(frozen=True, slots=True)
-class OrderUpdate:
+class OrderUpdate(msgspec.Struct, frozen=True, gc=False):
     """A change of one order's status (Hyperliquid's ``orderUpdates`` element).
 
     ``sz`` is what remains open; ``timestamp`` is when the order was placed and
@@ -74,8 +78,7 @@ class OrderUpdate:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Fill:
+class Fill(msgspec.Struct, frozen=True, gc=False):
     """One side of one trade, as its owner sees it (Hyperliquid's ``userFills`` element)."""
 
     user: str
@@ -116,8 +119,7 @@ class Fill:
         return _with_cloid(body, self.cloid)
 
 
-@dataclass(frozen=True, slots=True)
-class Trade:
+class Trade(msgspec.Struct, frozen=True, gc=False):
     """One match, public view (Hyperliquid's ``trades`` element); ``side`` is the aggressor's."""
 
     coin: str
@@ -144,8 +146,7 @@ class Trade:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Funding:
+class Funding(msgspec.Struct, frozen=True, gc=False):
     """One funding payment of one user; ``usdc`` is signed from the user's side (< 0: paid)."""
 
     user: str
@@ -176,8 +177,7 @@ class Funding:
 Event = OrderUpdate | Fill | Trade | Funding
 
 
-@dataclass(frozen=True, slots=True)
-class Resting:
+class Resting(msgspec.Struct, frozen=True, gc=False):
     """The order (or its remainder) rests in the book."""
 
     oid: int
@@ -188,8 +188,7 @@ class Resting:
         return {"resting": _with_cloid({"oid": self.oid}, self.cloid)}
 
 
-@dataclass(frozen=True, slots=True)
-class Filled:
+class Filled(msgspec.Struct, frozen=True, gc=False):
     """The order traded and nothing of it rests (an IOC's unfilled rest is cancelled)."""
 
     total_sz: Decimal
@@ -207,8 +206,7 @@ class Filled:
         return {"filled": _with_cloid(body, self.cloid)}
 
 
-@dataclass(frozen=True, slots=True)
-class OrderError:
+class OrderError(msgspec.Struct, frozen=True, gc=False):
     """The order was rejected: ``message`` is Hyperliquid's text, ``status`` its status kind."""
 
     message: str
@@ -222,16 +220,14 @@ class OrderError:
 OrderStatus = Resting | Filled | OrderError
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceResult:
+class PlaceResult(msgspec.Struct, frozen=True, gc=False):
     """Answer to one order (or modify): its status plus every event it caused, in order."""
 
     status: OrderStatus
     events: tuple[Event, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CancelResult:
+class CancelResult(msgspec.Struct, frozen=True, gc=False):
     """Answer to one cancel: ``error`` is None on success."""
 
     error: str | None

@@ -6,25 +6,40 @@ number of ``10**-szDecimals`` lots, so both fit in ints; notional is then an int
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from amm.common.hyperliquid.rules import MAX_PERP_DECIMALS
+from amm.common.hyperliquid.rules import MAX_PERP_DECIMALS, MAX_SIG_FIGS, MIN_ORDER_VALUE
 
 NOTIONAL_EXPONENT = -MAX_PERP_DECIMALS
 """``price_units * lots`` is a notional in units of ``10**NOTIONAL_EXPONENT`` USDC."""
 
+MIN_NOTIONAL = int(MIN_ORDER_VALUE.scaleb(-NOTIONAL_EXPONENT))
+"""The $10 minimum order value as an integer notional."""
+
+_CACHE_LIMIT = 1 << 16
+"""Entries a conversion cache holds before it starts over (prices and sizes repeat a lot)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Grid:
-    """Conversions between Decimal prices/sizes and integer units for one ``sz_decimals``."""
+    """Conversions between Decimal prices/sizes and integer units for one ``sz_decimals``.
+
+    Unit-to-Decimal conversions are memoised: the engine turns the same few hundred prices into
+    Decimals for every event it reports, and a Decimal is immutable, so sharing one is safe.
+    """
 
     sz_decimals: int
+    px_decimals: int = field(init=False)
+    _prices: dict[int, Decimal] = field(init=False, repr=False, compare=False)
+    _sizes: dict[int, Decimal] = field(init=False, repr=False, compare=False)
+    _valid_prices: dict[int, bool] = field(init=False, repr=False, compare=False)
 
-    @property
-    def px_decimals(self) -> int:
-        """Decimals of one price unit."""
-        return MAX_PERP_DECIMALS - self.sz_decimals
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "px_decimals", MAX_PERP_DECIMALS - self.sz_decimals)
+        object.__setattr__(self, "_prices", {})
+        object.__setattr__(self, "_sizes", {})
+        object.__setattr__(self, "_valid_prices", {})
 
     def px_to_units(self, px: Decimal) -> int:
         """Price units of ``px``; raises if ``px`` is finer than the grid."""
@@ -35,7 +50,7 @@ class Grid:
 
     def units_to_px(self, units: int) -> Decimal:
         """The Decimal price of ``units``."""
-        return Decimal(units).scaleb(-self.px_decimals)
+        return _scaled(self._prices, units, -self.px_decimals)
 
     def sz_to_lots(self, sz: Decimal) -> int:
         """Lots of ``sz``; raises if ``sz`` is finer than ``sz_decimals``."""
@@ -46,7 +61,34 @@ class Grid:
 
     def lots_to_sz(self, lots: int) -> Decimal:
         """The Decimal size of ``lots``."""
-        return Decimal(lots).scaleb(-self.sz_decimals)
+        return _scaled(self._sizes, lots, -self.sz_decimals)
+
+    def is_valid_order(self, px: int, lots: int) -> bool:
+        """``rules.is_valid_price``, ``is_valid_size`` and ``meets_min_value`` of the Decimal
+        order, in units: a positive whole price or at most 5 significant figures, a positive
+        size, and at least $10 of notional."""
+        return lots > 0 and px * lots >= MIN_NOTIONAL and self._is_valid_px(px)
+
+    def _is_valid_px(self, px: int) -> bool:
+        valid = self._valid_prices.get(px)
+        if valid is None:
+            if len(self._valid_prices) >= _CACHE_LIMIT:
+                self._valid_prices.clear()
+            whole = 10**self.px_decimals
+            digits = str(px).rstrip("0")
+            valid = px > 0 and (px % whole == 0 or len(digits) <= MAX_SIG_FIGS)
+            self._valid_prices[px] = valid
+        return valid
+
+
+def _scaled(cache: dict[int, Decimal], units: int, exponent: int) -> Decimal:
+    """``Decimal(units).scaleb(exponent)``, from ``cache`` when it was made before."""
+    value = cache.get(units)
+    if value is None:
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        value = cache[units] = Decimal(units).scaleb(exponent)
+    return value
 
 
 def notional_to_usdc(units: int) -> Decimal:

@@ -35,7 +35,16 @@ class IdSource:
 
     def hash(self) -> str:
         """A new transaction hash: "0x" and 64 hex digits."""
+        return self.hash_of(self.hash_index())
+
+    def hash_index(self) -> int:
+        """Take the next hash without computing it: most orders never trade, so the engine
+        only turns the index into text (``hash_of``) when its first fill needs it."""
         n = self._next_hash
         self._next_hash += 1
-        digest = hashlib.sha256(f"{self._namespace}:{n}".encode()).hexdigest()
+        return n
+
+    def hash_of(self, index: int) -> str:
+        """The hash ``hash()`` returns for the index-th hash taken."""
+        digest = hashlib.sha256(f"{self._namespace}:{index}".encode()).hexdigest()
         return f"0x{digest}"

@@ -41,6 +41,23 @@ class RestingOrder:
         """Hyperliquid's side letter: "B" (bid/buy) or "A" (ask/sell)."""
         return "B" if self.is_buy else "A"
 
+    @classmethod
+    def new(
+        cls,
+        oid: int,
+        user: str,
+        coin: str,
+        is_buy: bool,
+        px: int,
+        lots: int,
+        tif: Tif,
+        reduce_only: bool,
+        cloid: str | None,
+        timestamp: int,
+    ) -> RestingOrder:
+        """An order as it arrives: nothing of it has traded (``orig_lots`` is ``lots``)."""
+        return cls(oid, user, coin, is_buy, px, lots, lots, tif, reduce_only, cloid, timestamp)
+
 
 @dataclass(frozen=True, slots=True)
 class OrderRequest:

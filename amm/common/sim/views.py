@@ -1,16 +1,23 @@
-"""Read-only snapshots of the engine for the info endpoint and market-data channels."""
+"""Read-only snapshots of the engine for the info endpoint and market-data channels.
+
+Frozen ``msgspec.Struct``s, as the engine's events are (see ``events``): the venue reads its book
+after every change.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from amm.common.hyperliquid.rules import decimal_to_wire
 
+_WIRE_CACHE_LIMIT = 1 << 16
+_level_wires: dict[Level, dict[str, Any]] = {}
 
-@dataclass(frozen=True, slots=True)
-class Level:
+
+class Level(msgspec.Struct, frozen=True, gc=False):
     """One aggregated book level: price, total size, number of orders."""
 
     px: Decimal
@@ -18,12 +25,21 @@ class Level:
     n: int
 
     def to_wire(self) -> dict[str, Any]:
-        """Hyperliquid's level object."""
-        return {"px": decimal_to_wire(self.px), "sz": decimal_to_wire(self.sz), "n": self.n}
+        """Hyperliquid's level object (a new dict: the caller may change it).
+
+        Memoised: the polled books print the same levels over and over, and the text of a
+        number depends on its value only, so levels that compare equal share one entry.
+        """
+        wire = _level_wires.get(self)
+        if wire is None:
+            if len(_level_wires) >= _WIRE_CACHE_LIMIT:
+                _level_wires.clear()
+            wire = {"px": decimal_to_wire(self.px), "sz": decimal_to_wire(self.sz), "n": self.n}
+            _level_wires[self] = wire
+        return dict(wire)
 
 
-@dataclass(frozen=True, slots=True)
-class L2Book:
+class L2Book(msgspec.Struct, frozen=True, gc=False):
     """Levels per side, best first (``l2Book``)."""
 
     coin: str
@@ -40,8 +56,7 @@ class L2Book:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Bbo:
+class Bbo(msgspec.Struct, frozen=True, gc=False):
     """Best bid and offer; a side is None when empty (``bbo``)."""
 
     coin: str
@@ -55,8 +70,7 @@ class Bbo:
         return {"coin": self.coin, "time": self.time, "bbo": bbo}
 
 
-@dataclass(frozen=True, slots=True)
-class OpenOrder:
+class OpenOrder(msgspec.Struct, frozen=True, gc=False):
     """One resting order of a user (``openOrders`` / ``frontendOpenOrders``)."""
 
     coin: str
@@ -94,8 +108,7 @@ class OpenOrder:
         return body
 
 
-@dataclass(frozen=True, slots=True)
-class PositionView:
+class PositionView(msgspec.Struct, frozen=True, gc=False):
     """One open position valued at the market's reference price.
 
     ``funding_received`` (signed, < 0 when paid) is kept for the driver; it is not put on the
@@ -132,8 +145,7 @@ class PositionView:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class AccountView:
+class AccountView(msgspec.Struct, frozen=True, gc=False):
     """A user's margin summary and positions (``clearinghouseState``).
 
     ``margin_used`` counts positions only; ``withdrawable`` also holds back resting orders'

@@ -23,6 +23,7 @@ bids down and asks up, every bid is below every ask.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Context, Decimal
@@ -95,19 +96,41 @@ def floored_depths(
     return bid_depth + extra_bps, ask_depth + extra_bps
 
 
+_KEPT = 1 << 14
+
+
+@functools.lru_cache(maxsize=_KEPT)
 def next_below(px: Decimal, sz_decimals: int) -> Decimal | None:
-    """The highest valid price strictly below `px` (a valid price), or None if there is none."""
+    """The highest valid price strictly below `px` (a valid price), or None if there is none.
+
+    Memoised: every ladder asks it for the best ask and each of its bids, and the answer is a
+    rounded (canonical) price that depends on the value of `px` only.
+    """
     lower = px - price_step(px, sz_decimals)
     if lower <= 0:
         return None
     return round_price(px - price_step(lower, sz_decimals), sz_decimals, Rounding.DOWN)
 
 
+@functools.lru_cache(maxsize=_KEPT)
 def next_above(px: Decimal, sz_decimals: int) -> Decimal:
-    """The lowest valid price strictly above `px` (a valid price)."""
+    """The lowest valid price strictly above `px` (a valid price); memoised as `next_below`."""
     return round_price(px + price_step(px, sz_decimals), sz_decimals, Rounding.UP)
 
 
+@functools.lru_cache(maxsize=_KEPT)
+def _exact_nonzero(value: float) -> Decimal:
+    return Decimal(repr(value))
+
+
+def _exact(value: float) -> Decimal:
+    """`Decimal(repr(value))`, the float as printed, memoised: depths and sizes stay the same
+    between the volatility's samples, and `repr` is the slow part. Not for zero: 0.0 and -0.0
+    are one key but two texts."""
+    return _exact_nonzero(value) if value else Decimal(repr(value))
+
+
+@functools.lru_cache(maxsize=64)
 def build_ladder(
     fair: Decimal,
     top: TopOfBook,
@@ -117,8 +140,13 @@ def build_ladder(
     shape: LadderShape,
     szi: Decimal,
 ) -> Ladder:
-    """The ladder for these depths (bps from `fair`), rounded and capped as the module says."""
-    max_position = Decimal(repr(shape.max_exposure_usd)) / fair
+    """The ladder for these depths (bps from `fair`), rounded and capped as the module says.
+
+    Memoised: the quoter re-runs a market for the `md.book` and the `md.bbo` of one book change
+    and on its republish timer, mostly with the same inputs (four calls in five), and the ladder
+    depends on their values only (every price and size comes out of the grid's rounding).
+    """
+    max_position = _exact(shape.max_exposure_usd) / fair
     bid_room = max_position - szi
     ask_room = max_position + szi
     if shape.reduce_only:
@@ -142,14 +170,14 @@ def _side(
     is_buy: bool,
 ) -> tuple[QuoteLevel, ...]:
     szd = spec.sz_decimals
-    notional = Decimal(repr(shape.level_notional_usd))
+    notional = _exact(shape.level_notional_usd)
     bound: Decimal | None = next_below(top.ask_px, szd) if is_buy else next_above(top.bid_px, szd)
     levels: list[QuoteLevel] = []
     for i in range(shape.levels):
         depth = depth_bps + i * shape.spacing_bps
         if bound is None or not math.isfinite(depth):
             break
-        px = _price(fair, Decimal(repr(depth)), bound, szd, is_buy=is_buy)
+        px = _price(fair, _exact(depth), bound, szd, is_buy=is_buy)
         if px is None:
             break
         base = round_size(_FLOOR.divide(notional, max(px, fair)), szd)

@@ -25,6 +25,7 @@ Sizes are only ever cut (to the lot grid, rounding down), never raised.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Context, Decimal
@@ -97,10 +98,17 @@ def in_collar(px: Decimal, fair: Decimal, bps: Decimal) -> bool:
 
 def is_valid_level(level: QuoteLevel, spec: MarketSpec) -> bool:
     """True if the exchange would take the level's price, size and value."""
+    return _valid_terms(level.px, level.sz, spec.sz_decimals)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _valid_terms(px: Decimal, sz: Decimal, sz_decimals: int) -> bool:
+    """``is_valid_level`` on the terms. Memoised: risk checks the same levels at every decision
+    until the quoter moves them, and the rules depend on the values only."""
     return (
-        is_valid_price(level.px, spec.sz_decimals)
-        and is_valid_size(level.sz, spec.sz_decimals)
-        and meets_min_value(level.px, level.sz)
+        is_valid_price(px, sz_decimals)
+        and is_valid_size(sz, sz_decimals)
+        and meets_min_value(px, sz)
     )
 
 
@@ -208,7 +216,7 @@ def _cap_order_value(
 ) -> list[QuoteLevel]:
     out: list[QuoteLevel] = []
     for level in levels:
-        largest = round_size(_FLOOR.divide(max_usd, level.px), spec.sz_decimals)
+        largest = _largest_size(max_usd, level.px, spec.sz_decimals)
         if level.sz <= largest:
             out.append(level)
             continue
@@ -216,6 +224,13 @@ def _cap_order_value(
         if largest > 0 and meets_min_value(level.px, largest):
             out.append(QuoteLevel(level.px, largest))
     return out
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _largest_size(max_usd: Decimal, px: Decimal, sz_decimals: int) -> Decimal:
+    """The most lots worth ``max_usd`` at ``px``. Memoised as ``_valid_terms``: the answer is
+    rounded to the lot grid, so equal inputs give it written the same way."""
+    return round_size(_FLOOR.divide(max_usd, px), sz_decimals)
 
 
 def _fill_room(

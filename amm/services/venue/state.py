@@ -36,9 +36,11 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Context, Decimal
 from typing import Any
+
+import msgspec
 
 from amm.common.config import VenueConfig
 from amm.common.hyperliquid.rules import MarketSpec, decimal_to_wire
@@ -498,7 +500,7 @@ class VenueState:
         if update is None or update.status != OPEN:
             return update
         live = next((o for o in self.engine.open_orders(user) if o.oid == oid), None)
-        return update if live is None else replace(update, sz=live.sz)
+        return update if live is None else msgspec.structs.replace(update, sz=live.sz)
 
     def user_fills(self, user: str) -> tuple[Fill, ...]:
         """Every fill of ``user``, oldest first."""
@@ -614,7 +616,7 @@ class VenueState:
         events: list[VenueEvent] = []
         for event in self.engine.cancel_all(user, at_ms):
             if isinstance(event, OrderUpdate) and event.status == CANCELED:
-                events.append(replace(event, status=SCHEDULED_CANCEL))
+                events.append(msgspec.structs.replace(event, status=SCHEDULED_CANCEL))
                 events.append(NonUserCancel(user, event.coin, event.oid, at_ms))
             else:
                 events.append(event)

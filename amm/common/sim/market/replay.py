@@ -44,7 +44,7 @@ from decimal import Decimal
 from amm.common.hyperliquid.rules import MarketSpec, round_price
 from amm.common.sim.engine import BookOrder, MatchingEngine
 from amm.common.sim.events import Event
-from amm.common.sim.grid import Grid
+from amm.common.sim.grid import MIN_NOTIONAL, Grid
 from amm.common.sim.market.house import (
     HOUSE_MAKER,
     HOUSE_TAKER,
@@ -60,60 +60,78 @@ NEVER_MS = 2**62
 """``next_wakeup_ms`` once a non-looping replay has run out of snapshots."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Order:
-    """A non-house resting order in grid units."""
-
-    oid: int
-    is_buy: bool
-    px: int
-    lots: int
-
-
 @dataclass(slots=True)
 class _Book:
-    """One recorded snapshot with both sides as ``{px: lots}``, best first."""
+    """One recorded snapshot, each side as ``{px: lots}`` best first (made when first asked for:
+    most snapshots only need the touch and the house's wanted ladder).
 
-    bids: dict[int, int]
-    asks: dict[int, int]
+    Asks at or below the best bid are dropped, so the book is never crossed (none of the archive
+    hour's 5,587 snapshots is, but the mirror must not trade with itself if another file were).
+    """
+
+    snapshot: BookSnapshot
+    crossed: bool  # the first recorded ask is at or below the best bid: asks are filtered
+    _bids: dict[int, int] | None = None
+    _asks: dict[int, int] | None = None
 
     @classmethod
     def of(cls, snapshot: BookSnapshot) -> _Book:
-        """Both sides; asks at or below the best bid are dropped, so the book is never crossed
-        (none of the archive hour's 5,587 snapshots is, but the mirror must not trade with
-        itself if another file were)."""
-        bids = snapshot.levels(is_bid=True)
-        asks = snapshot.levels(is_bid=False)
         best_bid = snapshot.best(is_bid=True)
-        if best_bid is not None and asks and next(iter(asks)) <= best_bid:
-            asks = {px: lots for px, lots in asks.items() if px > best_bid}
-        return cls(bids, asks)
+        first_ask = snapshot.best(is_bid=False)
+        return cls(
+            snapshot, best_bid is not None and first_ask is not None and first_ask <= best_bid
+        )
 
-    def own(self, order: _Order) -> int:
+    def levels(self, *, is_bid: bool) -> dict[int, int]:
+        """One side as ``{px: lots}``, best first."""
+        if is_bid:
+            if self._bids is None:
+                self._bids = self.snapshot.levels(is_bid=True)
+            return self._bids
+        if self._asks is None:
+            asks = self.snapshot.levels(is_bid=False)
+            if self.crossed:
+                best_bid = self.snapshot.best(is_bid=True)
+                asks = {px: lots for px, lots in asks.items() if px > best_bid}
+            self._asks = asks
+        return self._asks
+
+    def wanted(self, *, is_bid: bool) -> dict[int, int]:
+        """The house's ladder for one side: each level raised to the $10 minimum."""
+        levels: Iterable[tuple[int, int]] = (
+            self.snapshot.pairs(is_bid=is_bid)
+            if is_bid or not self.crossed
+            else self.levels(is_bid=False).items()
+        )
+        return {px: lots if lots * px >= MIN_NOTIONAL else min_lots(px) for px, lots in levels}
+
+    def own(self, order: BookOrder) -> int:
         """Recorded lots at the order's price on its own side."""
-        return (self.bids if order.is_buy else self.asks).get(order.px, 0)
+        return self.levels(is_bid=order.is_buy).get(order.px, 0)
 
     def best(self, *, is_bid: bool) -> int | None:
         """Best price of one side, None when empty."""
-        return next(iter(self.bids if is_bid else self.asks), None)
+        if is_bid or not self.crossed:
+            return self.snapshot.best(is_bid=is_bid)
+        return next(iter(self.levels(is_bid=False)), None)
 
-    def opposite_best(self, order: _Order) -> int | None:
+    def opposite_best(self, order: BookOrder) -> int | None:
         return self.best(is_bid=not order.is_buy)
 
-    def reaches(self, order: _Order) -> bool:
+    def reaches(self, order: BookOrder) -> bool:
         """The other side's best is at or through the order's price."""
         best = self.opposite_best(order)
         return best is not None and (best <= order.px if order.is_buy else best >= order.px)
 
-    def through(self, order: _Order) -> bool:
+    def through(self, order: BookOrder) -> bool:
         """The other side's best is strictly better than the order's price."""
         best = self.opposite_best(order)
         return best is not None and (best < order.px if order.is_buy else best > order.px)
 
-    def reaching_lots(self, order: _Order) -> int:
+    def reaching_lots(self, order: BookOrder) -> int:
         """Recorded lots on the other side at or through the order's price."""
         total = 0
-        for px, lots in (self.asks if order.is_buy else self.bids).items():
+        for px, lots in self.levels(is_bid=not order.is_buy).items():
             if px > order.px if order.is_buy else px < order.px:
                 break
             total += lots
@@ -153,6 +171,7 @@ class ReplayModel:
         self._prev: _Book | None = None
         self._ahead: dict[int, int] = {}
         self._checked = False
+        self._mark_of: tuple[tuple[int | None, int | None], Decimal] = ((None, None), Decimal(0))
 
     def advance(self, engine: MatchingEngine, now_ms: int) -> list[Event]:
         """Apply every snapshot due at or before ``now_ms``, in order."""
@@ -196,11 +215,10 @@ class ReplayModel:
         self._see(engine, orders)
         if self._prev is not None:
             self._consume(self._prev, book, orders)
-        bids = {px: max(lots, min_lots(px)) for px, lots in book.bids.items()}
-        asks = {px: max(lots, min_lots(px)) for px, lots in book.asks.items()}
+        bids = book.wanted(is_bid=True)
+        asks = book.wanted(is_bid=False)
         self._ladder.cancel_stale(engine, bids, asks, at_ms, events)
-        self._fill(engine, book, orders, at_ms, events)
-        left = self._resting(engine)
+        left = self._resting(engine) if self._fill(engine, book, orders, at_ms, events) else orders
         self._ladder.place_missing(
             engine,
             bids,
@@ -213,17 +231,11 @@ class ReplayModel:
         self._mark(engine, book)
         self._prev = book
 
-    def _resting(self, engine: MatchingEngine) -> list[_Order]:
-        """Non-house orders in book priority order, in grid units."""
-        return [self._units(o) for o in engine.resting_orders(self._spec.coin, include_house=False)]
+    def _resting(self, engine: MatchingEngine) -> list[BookOrder]:
+        """Non-house orders in book priority order."""
+        return engine.resting_orders(self._spec.coin, include_house=False)
 
-    def _units(self, order: BookOrder) -> _Order:
-        grid = self._grid
-        return _Order(
-            order.oid, order.is_buy, grid.px_to_units(order.px), grid.sz_to_lots(order.sz)
-        )
-
-    def _see(self, engine: MatchingEngine, orders: list[_Order]) -> None:
+    def _see(self, engine: MatchingEngine, orders: list[BookOrder]) -> None:
         """Start queues for new orders at what rests before them; forget orders that are gone."""
         live = {o.oid for o in orders}
         for oid in [oid for oid in self._ahead if oid not in live]:
@@ -241,7 +253,7 @@ class ReplayModel:
                 ahead += house[1]
             self._ahead[order.oid] = ahead
 
-    def _consume(self, prev: _Book, book: _Book, orders: list[_Order]) -> None:
+    def _consume(self, prev: _Book, book: _Book, orders: list[BookOrder]) -> None:
         """Credit queues with what the book shows traded at each order's price (rule 2)."""
         for order in orders:
             if not book.reaches(order):
@@ -254,11 +266,13 @@ class ReplayModel:
         self,
         engine: MatchingEngine,
         book: _Book,
-        orders: list[_Order],
+        orders: list[BookOrder],
         at_ms: int,
         events: list[Event],
-    ) -> None:
-        """Fill traded-through orders whose queue is used up, side by side in priority (rule 3)."""
+    ) -> bool:
+        """Fill traded-through orders whose queue is used up, side by side in priority (rule 3);
+        True if it sent anything."""
+        sent = False
         for is_buy in (True, False):
             side = [o for o in orders if o.is_buy == is_buy]
             for index, order in enumerate(side):
@@ -281,15 +295,19 @@ class ReplayModel:
                         time_ms=at_ms,
                     )
                 )
+                sent = True
+        return sent
 
     def _mark(self, engine: MatchingEngine, book: _Book) -> None:
         bid = book.best(is_bid=True)
         ask = book.best(is_bid=False)
         if bid is None and ask is None:
             return
-        if bid is not None and ask is not None:
-            units = Decimal(bid + ask) / 2
-        else:
-            units = Decimal(bid if bid is not None else ask)
-        mid = units.scaleb(-self._grid.px_decimals)
-        engine.set_mark(self._spec.coin, round_price(mid, self._spec.sz_decimals))
+        if self._mark_of[0] != (bid, ask):  # the touch mostly stays put: round its mid once
+            if bid is not None and ask is not None:
+                units = Decimal(bid + ask) / 2
+            else:
+                units = Decimal(bid if bid is not None else ask)
+            mid = units.scaleb(-self._grid.px_decimals)
+            self._mark_of = ((bid, ask), round_price(mid, self._spec.sz_decimals))
+        engine.set_mark(self._spec.coin, self._mark_of[1])

@@ -54,9 +54,13 @@ class BookSnapshot:
 
     def levels(self, *, is_bid: bool) -> dict[int, int]:
         """One side as ``{price units: lots}``, best first."""
+        return dict(self.pairs(is_bid=is_bid))
+
+    def pairs(self, *, is_bid: bool) -> Iterator[tuple[int, int]]:
+        """One side's (price units, lots), best first."""
         if is_bid:
-            return dict(zip(self.bid_px, self.bid_lots, strict=True))
-        return dict(zip(self.ask_px, self.ask_lots, strict=True))
+            return zip(self.bid_px, self.bid_lots, strict=True)
+        return zip(self.ask_px, self.ask_lots, strict=True)
 
     def best(self, *, is_bid: bool) -> int | None:
         """Best bid or ask price units, None for an empty side."""
@@ -64,21 +68,23 @@ class BookSnapshot:
         return column[0] if column else None
 
 
-class _Level(msgspec.Struct):
+# The line's shape, decoded straight into structs. They hold plain values only, so the cycle
+# collector need not track them (``gc=False``): 40 levels a line are made half as fast otherwise.
+class _Level(msgspec.Struct, gc=False):
     px: str
     sz: str
 
 
-class _Data(msgspec.Struct):
+class _Data(msgspec.Struct, gc=False):
     time: int
     levels: tuple[list[_Level], list[_Level]]
 
 
-class _Raw(msgspec.Struct):
+class _Raw(msgspec.Struct, gc=False):
     data: _Data
 
 
-class _Line(msgspec.Struct):
+class _Line(msgspec.Struct, gc=False):
     raw: _Raw
 
 
@@ -119,20 +125,26 @@ class _Parser:
         self, levels: list[_Level], px_cache: dict[str, int], *, round_up: bool
     ) -> tuple[array[int], array[int]]:
         prices, sizes = array("q"), array("q")
-        for level in levels:
-            lots = self._convert(self._sz, level.sz, self._grid.sz_decimals, round_up=False)
+        sz_cache = self._sz
+        for level in levels:  # the caches inline: this loop runs 40 times a snapshot
+            lots = sz_cache.get(level.sz)
+            if lots is None:
+                lots = self._convert(sz_cache, level.sz, self._grid.sz_decimals, round_up=False)
             if lots > 0:
-                px = self._convert(px_cache, level.px, self._grid.px_decimals, round_up=round_up)
+                px = px_cache.get(level.px)
+                if px is None:
+                    px = self._convert(
+                        px_cache, level.px, self._grid.px_decimals, round_up=round_up
+                    )
                 prices.append(px)
                 sizes.append(lots)
         return prices, sizes
 
     def _convert(self, cache: dict[str, int], text: str, decimals: int, *, round_up: bool) -> int:
-        units = cache.get(text)
-        if units is None:
-            if len(cache) >= self._CACHE_LIMIT:
-                cache.clear()
-            units = cache[text] = to_units(text, decimals, round_up=round_up)
+        """A text not in ``cache`` yet, converted and kept."""
+        if len(cache) >= self._CACHE_LIMIT:
+            cache.clear()
+        units = cache[text] = to_units(text, decimals, round_up=round_up)
         return units
 
 

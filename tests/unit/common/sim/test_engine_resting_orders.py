@@ -1,5 +1,3 @@
-from decimal import Decimal as D
-
 from amm.common.hyperliquid.rules import MarketSpec
 from amm.common.sim import Tif
 from amm.common.sim.engine import BookOrder
@@ -17,8 +15,9 @@ def test_resting_orders_follow_matching_priority_with_owners():
     better_ask = sell(eng, ALICE, "100.5", "1", t=5).status.oid
     orders = eng.resting_orders(COIN)
     assert [o.oid for o in orders] == [better_bid, first_bid, later_bid, better_ask, ask]
-    assert orders[0] == BookOrder(HOUSE, better_bid, True, D("99.5"), D("2"), 2)
-    assert orders[2].user == BOB and orders[2].sz == D("3") and orders[2].timestamp == 3
+    # 99.5 and 2 as price units and lots of a market with two size decimals
+    assert orders[0] == BookOrder(HOUSE, better_bid, True, 995_000, 200, 2)
+    assert orders[2].user == BOB and orders[2].lots == 300 and orders[2].timestamp == 3
 
 
 def test_resting_orders_can_leave_out_the_house_and_show_what_remains():
@@ -26,16 +25,16 @@ def test_resting_orders_can_leave_out_the_house_and_show_what_remains():
     buy(eng, HOUSE, "99", "1")
     mine = sell(eng, ALICE, "100", "2").status.oid
     buy(eng, BOB, "100", "0.5", Tif.IOC)
-    assert eng.resting_orders(COIN, include_house=False) == (
-        BookOrder(ALICE, mine, False, D("100"), D("1.5"), 0),
-    )
+    assert eng.resting_orders(COIN, include_house=False) == [
+        BookOrder(ALICE, mine, False, 1_000_000, 150, 0)
+    ]
 
 
 def test_resting_orders_are_per_market_and_read_only():
     eng = engine()
     eng.add_market(OTHER)
     buy(eng, ALICE, "99", "1")
-    assert eng.resting_orders("BTC") == ()
+    assert eng.resting_orders("BTC") == []
     before = eng.l2_book(COIN, 0)
     eng.resting_orders(COIN)
     assert eng.l2_book(COIN, 0) == before

@@ -69,8 +69,13 @@ def check_invariants(eng: MatchingEngine) -> None:
     fees = sum((a.fees_paid for a in accounts), D(0))
     deposits = sum((a.deposits for a in accounts), D(0))
     assert values + fees == deposits
-    resting = sum((o.sz for a in accounts for o in eng.open_orders(a.address)), D(0))
-    assert resting == sum((lv.sz for lv in book.bids + book.asks), D(0))
+    levels: dict[tuple[str, D], tuple[D, int]] = {}
+    for o in (o for a in accounts for o in eng.open_orders(a.address)):
+        sz, n = levels.get((o.side, o.limit_px), (D(0), 0))
+        levels[o.side, o.limit_px] = (sz + o.sz, n + 1)
+    shown = {("B", lv.px): (lv.sz, lv.n) for lv in book.bids}
+    shown |= {("A", lv.px): (lv.sz, lv.n) for lv in book.asks}
+    assert shown == levels, "a level's total is not the sum of its orders"
 
 
 @settings(max_examples=150, deadline=None)
