@@ -16,6 +16,11 @@ A new ladder is sent when it differs from the last one sent and:
   state missing, stale or HALTED, a mode that quotes nothing) or a ladder shaping left without
   a level; so there are at most as many free restores as such inputs, and the ladders in between
   still pay;
+- it changes which sides are quoted (a side appears or disappears): at once, without spending
+  the budget. Sides change when inventory crosses the quoter's threshold or, in REDUCING, when
+  the position crosses zero and the reducing side flips; a token wait there would leave the
+  market unquoted, or the inventory unreduced, for up to a refill period. It is bounded like the
+  restore: a side only changes after fills have moved the position (or risk's state changed);
 - otherwise, when a token is available and a level moved at least `min_move_bps`, a size changed
   by `min_size_change` (relative), a side gained or lost levels, the mode changed, or the mode's
   `quote_refresh_s` passed since the last new ladder.
@@ -85,6 +90,10 @@ def moved(old: Ladder, new: Ladder, fair: Decimal, settings: ThrottleSettings) -
     return False
 
 
+def _sides(ladder: Ladder) -> tuple[bool, bool]:
+    return bool(ladder.bids), bool(ladder.asks)
+
+
 class Throttle:
     """Decides, for one market, whether the ladder just computed becomes a new intent."""
 
@@ -123,6 +132,8 @@ class Throttle:
             return "empty"
         if sent is not None and sent.empty:
             return "restore"  # free, like the empty one it follows (see the module docstring)
+        if sent is not None and _sides(sent) != _sides(ladder):
+            return "reshaped"  # free: the position or risk's state changed what may be quoted
         if sent is not None and top is not None and crosses(sent, top):
             return "crossed"
         return None

@@ -62,6 +62,17 @@ def test_restoring_a_ladder_right_after_an_empty_one_is_free_too():
     assert admit(t, ladder(bid="5990"), T0 + SECOND // 5) is None
 
 
+def test_a_side_appearing_or_disappearing_goes_at_once_without_spending_the_budget():
+    t = throttle(burst=1)
+    assert admit(t, ladder(), T0) == "first"
+    asks_only = Ladder((), ladder().asks)  # REDUCING while long: asks only
+    assert admit(t, asks_only, T0 + 1) == "reshaped"
+    bids_only = Ladder(ladder().bids, ())  # the position crossed zero: now bids reduce it
+    assert admit(t, bids_only, T0 + 2) == "reshaped"
+    assert t.budget.spent == 1
+    assert admit(t, Ladder((QuoteLevel(D("5990"), D("0.02")),), ()), T0 + 3) is None  # pays
+
+
 def test_target_actions_per_day_bounds_the_new_ladders_over_a_day():
     per_day, burst = 1_000, 5
     t = throttle(burst)
