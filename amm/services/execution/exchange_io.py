@@ -9,6 +9,7 @@ only then resends: the same cloid, never a second order.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -82,14 +83,25 @@ class ExchangeIO:
     # ---- actions --------------------------------------------------------------------------
 
     async def send_plan(self, plan: Plan) -> None:
-        """Cancels, then the rebalance, then modifies, then places (see `Plan`)."""
+        """Cancels, then the rebalance, then modifies and places together (see `Plan`).
+
+        Cancels go first and alone: they free the margin the rest may need, and they take our
+        quotes out of the way of the rebalance, an Ioc that must not trade with them. The
+        rebalance goes before the quotes for the same reason. Modifies and places need no order
+        between them, so they go at once and a refresh that moves some levels and places others
+        costs one round trip: they name different cloids, the ladder they move to is uncrossed,
+        and a new quote is Alo, so one that lands before an order of ours on the other side has
+        moved away is refused (and planned again), never filled against it.
+        """
         if plan.cancels:
             await self._send(plan.cancels)
         if plan.rebalance is not None:
             await self._send([plan.rebalance])
-        if plan.modifies:
+        if plan.modifies and plan.places:
+            await asyncio.gather(self._send(plan.modifies), self._send(plan.places))
+        elif plan.modifies:
             await self._send(plan.modifies)
-        if plan.places:
+        elif plan.places:
             await self._send(plan.places)
 
     async def resend(self, actions: Sequence[Action]) -> None:

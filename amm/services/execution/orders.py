@@ -2,11 +2,18 @@
 
 An order is keyed by cloid and lives through one or more *legs*: a place creates the first leg,
 every successful modify a new one (Hyperliquid gives the modified order a new oid and keeps the
-cloid). ``oids`` is every oid the order ever had. Sizes are exact:
+cloid). Sizes are exact:
 
 - ``filled_sz``: fills over all legs (each ``tid`` counted once);
 - ``sz``: the current leg's size plus what earlier legs filled, so ``filled_sz <= sz`` always;
 - ``open_sz``: what still rests on the current leg.
+
+A quote that lives all day is modified thousands of times, so nothing here walks the legs: what
+the superseded legs filled is a running total, legs are found by oid in a dict, and a superseded
+leg (with its oid) is forgotten ``keep_ns`` after it was superseded (``prune``), as a finished
+order is. A fill that comes later still counts once: by its cloid it finds the order and
+becomes an old leg again; only a fill without a cloid for a forgotten oid is held as unknown.
+An adopted leg whose baseline is not covered by the fills seen is kept (see ``Leg``).
 
 Statuses are the seven of ``exec.order``. An outstanding request is ``pending`` (kind "new",
 "modify" or "cancel") from the moment it is sent until its HTTP answer (or ``action_failed``,
@@ -28,6 +35,7 @@ Every method returns the ``exec.order`` bodies to publish: one per order whose v
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -99,7 +107,7 @@ class Pending:
 
     kind: PendingKind
     sent_ns: int
-    px: Decimal = ZERO
+    px: Decimal = ZERO  # a place's terms (for its resend), a modify's new terms
     sz: Decimal = ZERO
     base_oid: int | None = None
     attempts: int = 1
@@ -114,18 +122,16 @@ class Order:
     side: Side
     tif: Tif
     reduce_only: bool
-    legs: list[Leg]
+    leg: Leg  # the current leg
     status: OrderStatus
     updated_ns: int
     pending: Pending | None = None
     reason: str = ""
     held_cancel: bool = False
     tids: set[int] = field(default_factory=set)
-
-    @property
-    def leg(self) -> Leg:
-        """The current leg."""
-        return self.legs[-1]
+    old_legs: dict[int, Leg] = field(default_factory=dict)  # superseded, not forgotten yet
+    prior_filled: Decimal = ZERO  # what every superseded leg filled
+    forgotten_filled: Decimal = ZERO  # the part of it filled by legs no longer in old_legs
 
     @property
     def oid(self) -> int | None:
@@ -134,8 +140,10 @@ class Order:
 
     @property
     def oids(self) -> list[int]:
-        """Every oid the order ever had, oldest first."""
-        return [leg.oid for leg in self.legs if leg.oid is not None]
+        """The oids the order is still known by: its remembered superseded legs', then the
+        current one's."""
+        current = [] if self.leg.oid is None else [self.leg.oid]
+        return [*self.old_legs, *current]
 
     @property
     def px(self) -> Decimal:
@@ -145,12 +153,12 @@ class Order:
     @property
     def sz(self) -> Decimal:
         """The current leg's size plus what earlier legs filled."""
-        return self.leg.sz + sum((leg.filled_sz for leg in self.legs[:-1]), ZERO)
+        return self.leg.sz + self.prior_filled
 
     @property
     def filled_sz(self) -> Decimal:
         """Fills over every leg."""
-        return sum((leg.filled_sz for leg in self.legs), ZERO)
+        return self.prior_filled + self.leg.filled_sz
 
     @property
     def open_sz(self) -> Decimal:
@@ -188,8 +196,8 @@ class Order:
         )
 
     def leg_of(self, oid: int) -> Leg | None:
-        """The leg with ``oid``, if the order ever had it."""
-        return next((leg for leg in self.legs if leg.oid == oid), None)
+        """The leg with ``oid``, if the order has it or still remembers it."""
+        return self.leg if self.leg.oid == oid else self.old_legs.get(oid)
 
     def _snapshot(self) -> tuple[object, ...]:
         return (self.status, self.oid, self.px, self.sz, self.filled_sz, self.reason)
@@ -205,6 +213,22 @@ class Order:
             self.pending is not None
             and self.pending.kind == "modify"
             and self.leg.oid == self.pending.base_oid
+        )
+
+    def _is_modify_leg(self, oid: int) -> bool:
+        """True if ``oid``, not a leg we know, is the new order of the unanswered modify.
+
+        Hyperliquid's oids only grow: one below the modified order's is a forgotten old leg.
+        """
+        if not self._modify_leg_unknown():
+            return False
+        assert self.pending is not None
+        return self.pending.base_oid is None or oid > self.pending.base_oid
+
+    def _refresh_prior(self) -> None:
+        """Re-add what the superseded legs filled (after a late fill on one of them)."""
+        self.prior_filled = sum(
+            (leg.filled_sz for leg in self.old_legs.values()), self.forgotten_filled
         )
 
 
@@ -228,6 +252,8 @@ class OrderBook:
         self._orders: dict[str, Order] = {}
         self._by_oid: dict[int, str] = {}
         self._orphans: dict[int, dict[int, Fill]] = {}
+        self._superseded: deque[tuple[int, str, int]] = deque()  # (when, cloid, oid), oldest first
+        self.last_fill_ns: dict[str, int] = {}  # per coin: when a fill of ours last arrived
 
     # ---- queries ------------------------------------------------------------------------
 
@@ -264,10 +290,10 @@ class OrderBook:
             side=order.side,
             tif=order.tif,
             reduce_only=order.reduce_only,
-            legs=[Leg(None, order.px, order.sz)],
+            leg=Leg(None, order.px, order.sz),
             status="pending_new",
             updated_ns=now_ns,
-            pending=Pending("new", now_ns),
+            pending=Pending("new", now_ns, order.px, order.sz),
         )
         self._orders[cloid] = record
         return [record.event(now_ns)]
@@ -292,29 +318,24 @@ class OrderBook:
 
         Cancels and modifies target the cloid, so resending them cannot create an order. Resend a
         place only once the exchange has said it does not know the cloid (``resolve``) after the
-        first request's ``expiresAfter``: then it can never be applied late.
+        first request's ``expiresAfter``: then it can never be applied late. A modify whose new
+        order has shown up landed and only its answer was lost: it is settled, not resent (a
+        resend would replace that order again, and its ``canceled`` would look real).
         """
         order = self.get(cloid)
         if order is None or order.pending is None:
             return None
         pending = order.pending
+        if pending.kind == "modify" and not order._modify_leg_unknown():
+            order.pending = None
+            return None
         order.pending = replace(pending, sent_ns=now_ns, attempts=pending.attempts + 1)
         if pending.kind == "cancel":
             return Cancel(order.cloid, order.coin)
+        terms = (order.cloid, order.coin, order.side, pending.px, pending.sz, order.tif)
         if pending.kind == "modify":
-            return Modify(
-                order.cloid,
-                order.coin,
-                order.side,
-                pending.px,
-                pending.sz,
-                order.tif,
-                order.reduce_only,
-            )
-        leg = order.legs[0]
-        return NewOrder(
-            order.cloid, order.coin, order.side, leg.px, leg.sz, order.tif, order.reduce_only
-        )
+            return Modify(*terms, order.reduce_only)
+        return NewOrder(*terms, order.reduce_only)
 
     # ---- answers to what we sent --------------------------------------------------------
 
@@ -352,7 +373,7 @@ class OrderBook:
         elif kind in ("resting", "filled"):
             if order.leg_of(value) is None:
                 px, sz = (pending.px, pending.sz) if pending else (order.px, order.leg.sz)
-                self._new_leg(order, value, px, sz)
+                self._new_leg(order, value, px, sz, now_ns)
             order.held_cancel = False
             if kind == "filled":
                 order.status = "filled"
@@ -419,7 +440,7 @@ class OrderBook:
             self._gone(order, UNKNOWN_REASON)
             return self._changed(order, before, now_ns)
         before = order._snapshot()
-        self._update(order, answer["order"])
+        self._update(order, answer["order"], now_ns)
         order.pending = None
         if order.held_cancel:
             self._gone(order, str(answer["order"]["status"]))
@@ -436,7 +457,7 @@ class OrderBook:
         if order is None:
             return []
         before = order._snapshot()
-        self._update(order, update)
+        self._update(order, update, now_ns)
         return self._changed(order, before, now_ns)
 
     def fill(self, fill: Fill, now_ns: int) -> list[OrderEvent]:
@@ -445,6 +466,7 @@ class OrderBook:
         Matched by cloid when it has one, else by any oid an order ever had; a fill for an oid
         not known yet is held until that oid is learned.
         """
+        self.last_fill_ns[fill.coin] = now_ns
         order = self._find(fill.cloid, fill.oid)
         if order is None:
             self._hold(fill)
@@ -456,11 +478,11 @@ class OrderBook:
         if leg is None:
             if order.leg.oid is None:
                 self._bind(order, order.leg, fill.oid)
-            elif order._modify_leg_unknown():
+            elif order._is_modify_leg(fill.oid):
                 assert order.pending is not None
-                self._new_leg(order, fill.oid, order.pending.px, order.pending.sz)
+                self._new_leg(order, fill.oid, order.pending.px, order.pending.sz, now_ns)
             else:
-                self._old_leg(order, fill.oid, fill.px)
+                self._old_leg(order, fill.oid, fill.px, now_ns)
             leg = order.leg_of(fill.oid)
             assert leg is not None
         if fill.tid not in order.tids:
@@ -482,7 +504,7 @@ class OrderBook:
             side=wire["side"],
             tif=tif if tif in _TIFS else "Gtc",
             reduce_only=bool(wire.get("reduceOnly", False)),
-            legs=[Leg(None, Decimal(wire["limitPx"]), orig_sz, baseline=orig_sz - sz)],
+            leg=Leg(None, Decimal(wire["limitPx"]), orig_sz, baseline=orig_sz - sz),
             status="resting",
             updated_ns=now_ns,
         )
@@ -508,11 +530,18 @@ class OrderBook:
         return events
 
     def prune(self, now_ns: int, keep_ns: int) -> int:
-        """Forget terminal orders unchanged for ``keep_ns``; how many were forgotten.
+        """Forget terminal orders unchanged for ``keep_ns``, and legs superseded ``keep_ns``
+        ago; how many orders were forgotten.
 
         Keep them long enough for late fills to find them; a fill for a forgotten order is
         still journaled and published, it just no longer changes an ``exec.order``.
         """
+        superseded = self._superseded
+        while superseded and now_ns - superseded[0][0] >= keep_ns:
+            _, cloid, oid = superseded.popleft()
+            order = self._orders.get(cloid)
+            if order is not None:
+                self._forget_leg(order, oid)
         done = [
             o
             for o in self._orders.values()
@@ -554,19 +583,49 @@ class OrderBook:
             if fill.tid not in order.tids:
                 self._count(order, leg, fill)
 
-    def _new_leg(self, order: Order, oid: int, px: Decimal, sz: Decimal) -> None:
-        order.legs.append(Leg(None, px, sz))
+    def _new_leg(self, order: Order, oid: int, px: Decimal, sz: Decimal, now_ns: int) -> None:
+        """The modified order: the current leg is superseded by a new one with ``oid``."""
+        old = order.leg
+        order.prior_filled += old.filled_sz
+        if old.oid is None:
+            order.forgotten_filled += old.filled_sz
+        else:
+            self._remember(order, old, old.oid, now_ns)
+        order.leg = Leg(None, px, sz)
         order.reason = ""
         self._bind(order, order.leg, oid)
+        pending = order.pending
+        if pending is not None and pending.kind == "modify" and pending.attempts > 1:
+            # a resent modify may land on top of this leg too: hold its cancel until then
+            order.pending = replace(pending, base_oid=oid)
 
-    def _old_leg(self, order: Order, oid: int, px: Decimal) -> None:
-        """An oid of the order from before we knew it (an adopted order's earlier leg)."""
-        order.legs.insert(len(order.legs) - 1, Leg(None, px, ZERO))
-        self._bind(order, order.legs[-2], oid)
+    def _old_leg(self, order: Order, oid: int, px: Decimal, now_ns: int) -> None:
+        """An oid of the order from before we knew it (an adopted order's earlier leg), or one
+        forgotten since."""
+        leg = Leg(None, px, ZERO)
+        self._remember(order, leg, oid, now_ns)
+        self._bind(order, leg, oid)
+
+    def _remember(self, order: Order, leg: Leg, oid: int, now_ns: int) -> None:
+        order.old_legs[oid] = leg
+        self._superseded.append((now_ns, order.cloid, oid))
+
+    def _forget_leg(self, order: Order, oid: int) -> None:
+        """Drop a superseded leg; its fills stay in the order's totals. An adopted leg whose
+        baseline is not covered yet is kept: a fill seen again must not count twice."""
+        leg = order.old_legs.get(oid)
+        if leg is None or leg.filled < leg.baseline:
+            return
+        del order.old_legs[oid]
+        order.forgotten_filled += leg.filled_sz
+        if self._by_oid.get(oid) == order.cloid:
+            del self._by_oid[oid]
 
     def _count(self, order: Order, leg: Leg, fill: Fill) -> None:
         order.tids.add(fill.tid)
         leg.filled += fill.sz
+        if leg is not order.leg:
+            order._refresh_prior()
         if leg is order.leg and leg.is_complete:
             order.status = "filled"
         elif order.status == "pending_new" or order.status in LIVE:
@@ -593,18 +652,19 @@ class OrderBook:
         elif not order.is_terminal:
             order.reason = reason
 
-    def _update(self, order: Order, update: Mapping[str, Any]) -> None:
+    def _update(self, order: Order, update: Mapping[str, Any], now_ns: int) -> None:
         body, status = update["order"], str(update["status"])
         oid = int(body["oid"])
         leg = order.leg_of(oid)
         if leg is None:
             if order.leg.oid is None:
                 self._bind(order, order.leg, oid)
-            elif order._modify_leg_unknown():
+            elif order._is_modify_leg(oid):
                 if is_rejected_status(status):
                     self._refuse_modify(order, status)
                     return
-                self._new_leg(order, oid, Decimal(body["limitPx"]), Decimal(body["origSz"]))
+                limit_px, orig_sz = Decimal(body["limitPx"]), Decimal(body["origSz"])
+                self._new_leg(order, oid, limit_px, orig_sz, now_ns)
                 order.held_cancel = False
             else:
                 return

@@ -13,7 +13,10 @@ Rules, per market and side (bids best first, asks best first):
    within ``price_bps`` and ``size`` (relative) of its level is left alone: no churn. Any other
    matched slot is modified to the level (same cloid, new oid).
 5. Unmatched levels are placed (Alo, new cloids); unmatched slots without a pending request are
-   cancelled; unmatched pending slots wait for their answer and are cancelled after it.
+   cancelled; unmatched pending slots wait for their answer and are cancelled after it. A fill
+   spends the decision it was quoted under: with ``may_place`` False (a fill of ours on the
+   market arrived after the decision did) nothing is placed until risk's next decision, so a
+   silent risk cannot have a level re-placed each time it fills.
 6. Other live orders of ours on the market that can be acted on (e.g. adopted reduce-only
    orders) are cancelled.
 
@@ -29,6 +32,7 @@ request, and never more quotes kept, moved or placed on a side than the side has
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -103,6 +107,7 @@ def plan(
     next_cloid: Callable[[], str],
     *,
     last_rebalance_id: int | None = None,
+    may_place: bool = True,
 ) -> Plan:
     """The actions that move our orders on ``coin`` to ``desired`` (None: cancel everything)."""
     mine = [o for o in orders if o.coin == coin and not o.is_terminal]
@@ -116,7 +121,7 @@ def plan(
     places: list[NewOrder] = []
     for side, levels in (("B", bids), ("A", asks)):
         slots = [o for o in mine if o.side == side and _is_slot(o)]
-        side_plan = _match_side(coin, side, levels, slots, tolerance, next_cloid)
+        side_plan = _match_side(coin, side, levels, slots, tolerance, next_cloid, may_place)
         cancels.extend(side_plan[0])
         modifies.extend(side_plan[1])
         places.extend(side_plan[2])
@@ -139,10 +144,11 @@ def _is_slot(order: Order) -> bool:
     return order.status != "pending_cancel" and not order.reduce_only and order.tif != REBALANCE_TIF
 
 
-def _level_error(px: Decimal, sz: Decimal, spec: MarketSpec) -> str | None:
-    if not is_valid_price(px, spec.sz_decimals):
+def _level_error(px: Decimal, sz: Decimal, sz_decimals: int) -> str | None:
+    """The first exchange rule the order breaks."""
+    if not is_valid_price(px, sz_decimals):
         return INVALID_PRICE
-    if not is_valid_size(sz, spec.sz_decimals):
+    if not is_valid_size(sz, sz_decimals):
         return INVALID_SIZE
     if not meets_min_value(px, sz):
         return BELOW_MIN_VALUE
@@ -153,24 +159,52 @@ def _valid_levels(
     desired: Desired, spec: MarketSpec
 ) -> tuple[list[QuoteLevel], list[QuoteLevel], list[Dropped]]:
     """Valid bids and asks, best first, and what was dropped."""
-    dropped: list[Dropped] = []
-    sides: dict[Side, list[QuoteLevel]] = {"B": [], "A": []}
-    for side, levels in (("B", desired.bids), ("A", desired.asks)):
-        for level in levels:
-            error = _level_error(level.px, level.sz, spec)
+    sides: dict[Side, tuple[QuoteLevel, ...]] = {"B": desired.bids, "A": desired.asks}
+    bids, asks, dropped = _level_shape(
+        tuple((lv.px, lv.sz) for lv in desired.bids),
+        tuple((lv.px, lv.sz) for lv in desired.asks),
+        spec.sz_decimals,
+    )
+    return (
+        [desired.bids[i] for i in bids],
+        [desired.asks[i] for i in asks],
+        [Dropped(side, sides[side][i].px, sides[side][i].sz, why) for side, i, why in dropped],
+    )
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _level_shape(
+    bids: tuple[tuple[Decimal, Decimal], ...],
+    asks: tuple[tuple[Decimal, Decimal], ...],
+    sz_decimals: int,
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[Side, int, str], ...]]:
+    """``_valid_levels`` by index, from the levels' (px, sz) terms: the valid bids and asks,
+    best first, and the (side, index, reason) of each level dropped, in the order reported.
+
+    Memoised: it depends on the terms' values only, and execution plans the same approved
+    ladder at every step until risk decides again.
+    """
+    dropped: list[tuple[Side, int, str]] = []
+    valid: dict[Side, list[int]] = {"B": [], "A": []}
+    terms: dict[Side, tuple[tuple[Decimal, Decimal], ...]] = {"B": bids, "A": asks}
+    for side in ("B", "A"):
+        for i, (px, sz) in enumerate(terms[side]):
+            error = _level_error(px, sz, sz_decimals)
             if error is None:
-                sides[side].append(level)
+                valid[side].append(i)
             else:
-                dropped.append(Dropped(side, level.px, level.sz, error))
-    best_bid = max((lv.px for lv in sides["B"]), default=None)
-    best_ask = min((lv.px for lv in sides["A"]), default=None)
-    bids = [lv for lv in sides["B"] if best_ask is None or lv.px < best_ask]
-    asks = [lv for lv in sides["A"] if best_bid is None or lv.px > best_bid]
-    for side, kept in (("B", bids), ("A", asks)):
-        dropped.extend(Dropped(side, lv.px, lv.sz, CROSSED) for lv in sides[side] if lv not in kept)
-    bids.sort(key=lambda lv: -lv.px)
-    asks.sort(key=lambda lv: lv.px)
-    return bids, asks, dropped
+                dropped.append((side, i, error))
+    best_bid = max((bids[i][0] for i in valid["B"]), default=None)
+    best_ask = min((asks[i][0] for i in valid["A"]), default=None)
+    kept: dict[Side, list[int]] = {
+        "B": [i for i in valid["B"] if best_ask is None or bids[i][0] < best_ask],
+        "A": [i for i in valid["A"] if best_bid is None or asks[i][0] > best_bid],
+    }
+    for side in ("B", "A"):
+        dropped.extend((side, i, CROSSED) for i in valid[side] if i not in kept[side])
+    kept["B"].sort(key=lambda i: -bids[i][0])
+    kept["A"].sort(key=lambda i: asks[i][0])
+    return tuple(kept["B"]), tuple(kept["A"]), tuple(dropped)
 
 
 def _match_side(
@@ -180,12 +214,23 @@ def _match_side(
     slots: list[Order],
     tolerance: Tolerance,
     next_cloid: Callable[[], str],
+    may_place: bool,
 ) -> tuple[list[Cancel], list[Modify], list[NewOrder]]:
     targets = {o.cloid: o.target() for o in slots}
+    settled = (
+        may_place,
+        tolerance.price_bps,
+        tolerance.size,
+        tuple((lv.px, lv.sz) for lv in levels),
+        tuple((o.cloid, *targets[o.cloid], o.pending is None) for o in slots),
+    )
+    if settled in _SETTLED:
+        return [], [], []
+    terms = [(px, sz, cloid) for cloid, (px, sz) in targets.items()]
     pairs = sorted(
-        (abs(targets[o.cloid][0] - lv.px), abs(targets[o.cloid][1] - lv.sz), i, o.cloid)
-        for i, lv in enumerate(levels)
-        for o in slots
+        (abs(px - level_px), abs(sz - level_sz), i, cloid)
+        for i, (level_px, level_sz) in enumerate((lv.px, lv.sz) for lv in levels)
+        for px, sz, cloid in terms
     )
     by_cloid = {o.cloid: o for o in slots}
     level_of: dict[str, int] = {}
@@ -206,10 +251,22 @@ def _match_side(
     places = [
         NewOrder(next_cloid(), coin, side, lv.px, lv.sz, QUOTE_TIF)
         for i, lv in enumerate(levels)
-        if i not in taken
+        if may_place and i not in taken
     ]
     modifies.sort(key=lambda m: -m.px if side == "B" else m.px)
+    if not (cancels or modifies or places):
+        if len(_SETTLED) >= _SETTLED_KEPT:
+            _SETTLED.clear()
+        _SETTLED.add(settled)
     return cancels, modifies, places
+
+
+_SETTLED_KEPT = 1 << 12
+_SETTLED: set[tuple[object, ...]] = set()
+"""Sides found to need nothing, by everything that decides it: whether it may place, the
+tolerance, the levels' terms in order, and each quote's cloid, terms and whether it awaits an
+answer. Between two ladders execution plans the same side every step; a side seen settled is
+settled again, without the matching."""
 
 
 def _rebalance(
@@ -225,7 +282,7 @@ def _rebalance(
         return None, []
     if any(o.tif == REBALANCE_TIF for o in orders):
         return None, []
-    error = _level_error(wanted.limit_px, wanted.sz, spec)
+    error = _level_error(wanted.limit_px, wanted.sz, spec.sz_decimals)
     if error is not None:
         return None, [Dropped(wanted.side, wanted.limit_px, wanted.sz, error)]
     order = NewOrder(

@@ -2,10 +2,12 @@
 
 Start-up is recovery, before anything is placed: the account's open orders (ours adopted by
 cloid, the rest on our markets cancelled), the fills since the journal's watermark, the position.
-Then a step every `step_interval_ms` (the gate closes on time alone, so stepping never waits for
-a message) and timers for the dead-man switch, positions, reconciliation, the REST fill fallback
-and the address rate limit. Fills are journaled before they are published; on SIGTERM every order
-is cancelled (`cancel_all_on_stop`) and the exchange's dead-man switch covers a SIGKILL.
+Then the step loop: a step as soon as risk's word changes what may be quoted, and at the latest
+every `step_interval_ms` (the gate closes on time alone); see `stepping.py`. Timers for
+the dead-man switch, positions, reconciliation, the REST fill fallback and the address rate
+limit run beside it, and a fill has positions read at once. Fills are journaled before they are
+published; on SIGTERM every order is cancelled (`cancel_all_on_stop`) and the exchange's dead-man
+switch covers a SIGKILL.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from amm.services.execution.cloids import CloidFactory
 from amm.services.execution.exchange_io import ExchangeIO, wall_ms
 from amm.services.execution.journal import FillJournal
 from amm.services.execution.logic import ExecutionCore
+from amm.services.execution.stepping import StepPacer
 from amm.services.execution.wire import fill_from_wire, position_from_wire
 
 FILLS_PAGE = 2000
@@ -61,6 +64,9 @@ class ExecutionActor(Actor):
             self.journal = FillJournal(journal_dir / "fills.sqlite")
         except (KeyUnavailable, DatabaseLocked, OSError) as exc:
             raise StartupError(str(exc)) from None
+        self.http = HyperliquidHttp(  # closed by before_close, after the last cancels
+            config.exchange.url, timeout_s=config.exchange.request_timeout_s
+        )
         self.io: ExchangeIO | None = None
         self.core: ExecutionCore | None = None
         self.recovered = False
@@ -68,6 +74,7 @@ class ExecutionActor(Actor):
         self.gates: dict[str, str] = {}
         self._stream_items: asyncio.Queue[Any] = asyncio.Queue()
         self._position_due = asyncio.Event()
+        self.pacer = StepPacer(self.settings.step_interval_ms / 1000, time.monotonic)
         self._exchange_offset_ms = 0  # exchange clock minus ours, from clearinghouseState.time
 
     # ---- the bus ----------------------------------------------------------------------------
@@ -78,11 +85,15 @@ class ExecutionActor(Actor):
             return
         body = message.body
         if isinstance(body, RiskDecision):
-            core.on_decision(body, now_ns)
+            news = core.on_decision(body, now_ns)
         elif isinstance(body, RiskState):
-            core.on_risk_state(body, now_ns)
+            news = core.on_risk_state(body, now_ns)
         elif message.topic == "hb.risk":
-            core.on_risk_heartbeat(now_ns)
+            news = core.on_risk_heartbeat(now_ns)
+        else:
+            return
+        if news:
+            self.pacer.news()
 
     def reply_handlers(self) -> dict[str, Handler]:
         return {
@@ -127,53 +138,47 @@ class ExecutionActor(Actor):
         return [self._trade]
 
     async def _trade(self) -> None:
-        http = HyperliquidHttp(
-            self.config.exchange.url, timeout_s=self.config.exchange.request_timeout_s
-        )
+        http = self.http
         try:
-            try:
-                directory = await self._until_reachable(
-                    lambda: MarketDirectory.load(http, self.coins), "meta"
-                )
-            except UnknownMarket as exc:
-                raise StartupError(str(exc)) from None
-            signer = Signer(self.key, is_mainnet=signs_for_mainnet(self.config.mode))
-            self.core = ExecutionCore(
-                self.settings,
-                {coin: directory.spec(coin) for coin in self.coins},
-                CloidFactory(os.urandom(4)),
+            directory = await self._until_reachable(
+                lambda: MarketDirectory.load(http, self.coins), "meta"
             )
-            self.io = ExchangeIO(
-                ExchangeClient(http, signer),
-                directory,
-                self.core,
-                self.log,
-                self._publish_orders,
-                expiry_ms=self.settings.action_expiry_ms,
+        except UnknownMarket as exc:
+            raise StartupError(str(exc)) from None
+        signer = Signer(self.key, is_mainnet=signs_for_mainnet(self.config.mode))
+        self.core = ExecutionCore(
+            self.settings,
+            {coin: directory.spec(coin) for coin in self.coins},
+            CloidFactory(os.urandom(4)),
+        )
+        self.io = ExchangeIO(
+            ExchangeClient(http, signer),
+            directory,
+            self.core,
+            self.log,
+            self._publish_orders,
+            expiry_ms=self.settings.action_expiry_ms,
+        )
+        stream = asyncio.create_task(self._follow_stream(), name="stream")
+        await self._until_reachable(self._recover, "recovery")
+        self.recovered = True
+        self.log.info("execution.recovered", fills=self.journal.count())
+        if self.settings.dead_man_switch:
+            await self._safely(self._arm_dead_man, "dead_man")
+        jobs = [
+            self._consume_stream(),
+            self._step_loop(),
+            self._every(self.settings.position_interval_s, self._refresh_positions, "positions"),
+            self._every(self.settings.reconcile_interval_s, self._reconcile, "reconcile"),
+            self._every(self.settings.fill_poll_interval_s, self._poll_fills, "fills"),
+            self._every(self.settings.rate_limit_interval_s, self._rate_limit, "rate_limit"),
+            self._positions_after_fills(),
+        ]
+        if self.settings.dead_man_switch:
+            jobs.append(
+                self._every(self.settings.dead_man_refresh_s, self._arm_dead_man, "dead_man")
             )
-            stream = asyncio.create_task(self._follow_stream(), name="stream")
-            await self._until_reachable(self._recover, "recovery")
-            self.recovered = True
-            self.log.info("execution.recovered", fills=self.journal.count())
-            if self.settings.dead_man_switch:
-                await self._safely(self._arm_dead_man, "dead_man")
-            jobs = [
-                self._consume_stream(),
-                self._step_loop(),
-                self._every(
-                    self.settings.position_interval_s, self._refresh_positions, "positions"
-                ),
-                self._every(self.settings.reconcile_interval_s, self._reconcile, "reconcile"),
-                self._every(self.settings.fill_poll_interval_s, self._poll_fills, "fills"),
-                self._every(self.settings.rate_limit_interval_s, self._rate_limit, "rate_limit"),
-            ]
-            if self.settings.dead_man_switch:
-                jobs.append(
-                    self._every(self.settings.dead_man_refresh_s, self._arm_dead_man, "dead_man")
-                )
-            await asyncio.gather(stream, *jobs)
-        finally:
-            await http.close()
+        await asyncio.gather(stream, *jobs)
 
     async def _until_reachable(self, attempt: Callable[[], Awaitable[Any]], what: str) -> Any:
         """Retry while the exchange cannot be reached; a market it does not list is fatal."""
@@ -250,9 +255,10 @@ class ExecutionActor(Actor):
             self._publish_orders(self.core.book.fill(fill, time.time_ns()))
 
     async def _step_loop(self) -> None:
+        """Step when the pacer says; the plans of every market go out together."""
         assert self.core is not None and self.io is not None
-        interval = self.settings.step_interval_ms / 1000
         while True:
+            await self.pacer.next_step()
             step = self.core.step(time.time_ns())
             self._publish_orders(step.events)
             self._note_gates(step.gates)
@@ -265,12 +271,20 @@ class ExecutionActor(Actor):
                         px=dropped.px,
                         reason=dropped.reason,
                     )
-                await self.io.send_plan(plan)
+            sending = [plan for plan in step.plans if not plan.is_empty]
+            if sending:
+                if len(sending) == 1:  # no task to schedule: the request goes out now
+                    await self.io.send_plan(sending[0])
+                else:
+                    await asyncio.gather(*(self.io.send_plan(plan) for plan in sending))
             await self.io.settle_overdue(self.settings.answer_timeout_ms)
-            if self._position_due.is_set():
-                self._position_due.clear()
-                await self._safely(self._refresh_positions, "positions")
-            await asyncio.sleep(interval)
+
+    async def _positions_after_fills(self) -> None:
+        """Read positions as soon as a fill arrived, beside the step loop, never inside it."""
+        while True:
+            await self._position_due.wait()
+            self._position_due.clear()
+            await self._safely(self._refresh_positions, "positions")
 
     def _note_gates(self, gates: dict[str, Any]) -> None:
         for coin, status in gates.items():
@@ -367,6 +381,7 @@ class ExecutionActor(Actor):
                 self.log.warning("execution.stop_cancel_failed", error=str(exc))
             else:
                 self.log.info("execution.cancelled_on_stop", orders=len(ours))
+        await self.http.close()
         self.journal.close()
 
 

@@ -139,14 +139,13 @@ class QuoterCore:
     def on_body(self, body: object, now_ns: int) -> tuple[str, ...]:
         """Route one consumed bus body to its input; the markets to re-quote because of it.
 
-        The one routing both the actor and the backtester use, so they cannot drift apart.
+        The one routing both the actor and the backtester use, so they cannot drift apart. A top
+        of book re-quotes its market only when the step would see something new (`_on_top`).
         """
         if isinstance(body, Bbo):
-            self.on_bbo(body, now_ns)
-            return (body.coin,)
+            return (body.coin,) if self.on_bbo(body, now_ns) else ()
         if isinstance(body, Book):
-            self.on_book(body, now_ns)
-            return (body.coin,)
+            return (body.coin,) if self.on_book(body, now_ns) else ()
         if isinstance(body, Trades):
             self.on_trades(body, now_ns)
             return ()
@@ -163,11 +162,13 @@ class QuoterCore:
             return ()
         return tuple(self.markets)
 
-    def on_bbo(self, bbo: Bbo, now_ns: int) -> None:
-        self._on_top(bbo.coin, top_from_bbo(bbo), now_ns)
+    def on_bbo(self, bbo: Bbo, now_ns: int) -> bool:
+        """An `md.bbo`; True if its market should be stepped (see `_on_top`)."""
+        return self._on_top(bbo.coin, top_from_bbo(bbo), now_ns)
 
-    def on_book(self, book: Book, now_ns: int) -> None:
-        self._on_top(book.coin, top_from_book(book), now_ns)
+    def on_book(self, book: Book, now_ns: int) -> bool:
+        """An `md.book`; True if its market should be stepped (see `_on_top`)."""
+        return self._on_top(book.coin, top_from_book(book), now_ns)
 
     def on_trades(self, trades: Trades, now_ns: int) -> None:
         """Arrival depths for A and k, measured from the mid known before these trades."""
@@ -201,21 +202,33 @@ class QuoterCore:
         monitor's `monitor.stats` (see `DefenceSettings`)."""
         self.defence.on_performance(spread_capture_bps, markout_bps, now_ns)
 
-    def _on_top(self, coin: str, top: TopOfBook | None, now_ns: int) -> None:
+    def _on_top(self, coin: str, top: TopOfBook | None, now_ns: int) -> bool:
         """A top of book arrived; a one-sided or crossed one (None) keeps the last valid top.
 
         The paper venue's takers can sweep a side bare for ~50 ms: quoting on from the last
         valid top while it is younger than `max_book_age_s` avoids pulling the ladder for that.
+
+        True if a step would see something new: another top (prices or sizes), a change between
+        valid and not, a top that had grown too old, or a new sigma sample. Each move of the
+        touch arrives twice (`md.book`, then `md.bbo`) and our own orders re-send the book; a
+        step on the same top again only makes the same ladder (what time alone changes is the
+        timer's step, every `republish_interval_s`).
         """
         market = self.markets.get(coin)
         if market is None:
-            return
+            return False
         market.intensity.observe_from(now_ns)
-        market.top_valid = top is not None
+        valid = top is not None
+        aged = market.top_ns is None or now_ns - market.top_ns > self.settings.max_book_age_s * _NS
+        news = valid != market.top_valid or aged or (valid and top != market.top)
+        market.top_valid = valid
         if top is not None:
+            samples = market.volatility.samples
             market.top, market.top_ns = top, now_ns
             market.fair = fair_price(top, self.settings.fair_price)
             market.volatility.on_mid(float(top.mid), now_ns)
+            news = news or market.volatility.samples != samples
+        return news
 
     # ---- outputs ----------------------------------------------------------------------------
 

@@ -4,11 +4,12 @@ Start-up reads the markets' szDecimals and max leverage from the exchange's `met
 while it cannot be reached or answers malformed); until then nothing is quoted. A configured
 market the exchange does not list is a StartupError naming the coin: the process exits 2 and
 supervisord does not restart it (a restart would not list the market either). After that
-every top of book, `md.status`, `risk.state` and `monitor.mode` re-runs the core for the markets
-it concerns and publishes a new intent when the throttle lets one through; every
-`republish_interval_s` the core runs again for every market (ages and refresh timers advance
-without messages) and the latest intent of each market is published again, so a receiver that
-missed one converges.
+every new top of book (the same top again, from the other channel or after our own orders
+changed the book, is not: `QuoterCore.on_body`), `md.status`, `risk.state` and `monitor.mode`
+re-runs the core for the markets it concerns and publishes a new intent when the throttle lets
+one through; every `republish_interval_s` the core runs again for every market (ages and refresh
+timers advance without messages) and the latest intent of each market is published again, so a
+receiver that missed one converges.
 Trades only feed the A/k calibration. The reply op `quote` shows the latest intent and the
 model's internals per market. Quoting-state changes are logged; the hot path is not.
 """

@@ -121,7 +121,7 @@ class Rig:
         factor = Decimal(bps) / 10_000
         low = (bid * (1 - factor)).quantize(TICK, rounding=ROUND_FLOOR)
         high = (ask * (1 + factor)).quantize(TICK, rounding=ROUND_CEILING)
-        return str(low), str(high)
+        return _wire(low), _wire(high)
 
     # ---- execution over request/reply --------------------------------------------------------
 
@@ -148,3 +148,8 @@ class Rig:
 
     def close(self) -> None:
         self.risk.close()
+
+
+def _wire(px: Decimal) -> str:
+    """As the venue writes prices: 6032.0 is "6032", so the tests' comparisons hold."""
+    return format(px.normalize(), "f")

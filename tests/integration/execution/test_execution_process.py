@@ -48,7 +48,7 @@ def rig(write_config, processes):
         made.close()
 
 
-def quoting_two_sided(r: Rig) -> None:
+def quoting_two_sided(r: Rig) -> tuple[str, str]:
     """Venue and execution up, one bid and one ask 50 bps out, resting at the venue."""
     r.start_venue()
     r.start_execution()
@@ -56,6 +56,7 @@ def quoting_two_sided(r: Rig) -> None:
     r.risk.quote([(bid, "0.01")], [(ask, "0.01")])
     r.risk.start()
     wait_for(lambda: len(r.open_orders()) == 2, 10, "a two-sided quote")
+    return bid, ask
 
 
 def prices(orders: list[dict]) -> dict[str, list[str]]:
@@ -92,6 +93,14 @@ def test_quotes_are_placed_moved_by_modify_and_cancelled_with_no_churn(rig):
     wait_for(lambda: r.open_orders() == [], 10, "every order cancelled")
     statuses = {o["status"] for o in r.execution_orders()["orders"]}
     assert statuses <= {"cancelled"}
+
+
+def test_a_new_decision_is_sent_without_waiting_for_the_step_timer(rig):
+    r = rig({"execution": {"step_interval_ms": 10_000}})
+    _, ask = quoting_two_sided(r)
+    moved_bid, _ = r.away(55)
+    r.risk.quote([(moved_bid, "0.01")], [(ask, "0.01")])
+    wait_for(lambda: prices(r.open_orders())["B"] == [moved_bid], 3, "the moved bid")
 
 
 def test_unknown_orders_found_at_start_up_are_cancelled(rig):
@@ -157,6 +166,7 @@ def test_clean_stop_cancels_every_order(rig):
     assert code == 0, output
     assert r.open_orders() == []
     assert "execution.cancelled_on_stop" in output
+    assert "Unclosed" not in output  # the HTTP session is closed after the last cancel
 
 
 def inside_spread(r: Rig) -> tuple[str, str]:

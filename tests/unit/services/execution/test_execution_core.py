@@ -8,6 +8,7 @@ from amm.common.messages import Fill, Position, Rebalance
 from amm.common.sim import OrderRequest, Tif
 from amm.common.sim import OrderUpdate as SimOrderUpdate
 from amm.common.sim.events import Fill as SimFill
+from amm.services.execution.actions import NewOrder
 from amm.services.execution.cloids import CloidFactory
 from amm.services.execution.gate import APPROVED, DECISION_STALE, NO_RISK
 from amm.services.execution.logic import ExecutionCore, ExecutionSettings
@@ -23,6 +24,7 @@ from tests.unit.services.execution.execution_helpers import (
     T0,
     cloid,
     decision,
+    fill,
     levels,
     resting,
     risk_state,
@@ -64,6 +66,36 @@ def test_an_approved_ladder_is_placed_once_and_then_left_alone():
     assert c.step(T0 + 3).plans[0].is_empty  # converged: zero churn
 
 
+def first_level_filled(c: ExecutionCore) -> NewOrder:
+    """The approved ladder placed and resting (oids 100, ...), then its first order filled at
+    T0 + 2; that order."""
+    approved(c)
+    places = c.step(T0).plans[0].places
+    for i, order in enumerate(places):
+        c.book.place_result(order.cloid, resting(100 + i), T0 + 1)
+    c.book.fill(fill(1, 100, "0.5", places[0].cloid), T0 + 2)
+    return places[0]
+
+
+def test_a_filled_level_is_not_placed_again_until_risk_decides_anew():
+    c = core()
+    filled = first_level_filled(c)
+    c.on_risk_heartbeat(T0 + 3)
+    assert c.step(T0 + 3).plans[0].is_empty  # the same decision: spent by the fill
+    c.on_decision(decision(BIDS, ASKS, decision_id=2), T0 + 4)
+    [again] = c.step(T0 + 4).plans[0].places
+    assert (again.px, again.sz) == (filled.px, filled.sz)
+
+
+def test_risks_answer_to_a_fill_that_repeats_the_ladder_is_not_news_but_unlocks_the_level():
+    c = core()
+    filled = first_level_filled(c)
+    repeat = msgspec.structs.replace(decision(BIDS, ASKS), created_ns=T0 + 3)
+    assert not c.on_decision(repeat, T0 + 3)  # placed by the next ladder's step, or the timer's
+    [again] = c.step(T0 + 3).plans[0].places
+    assert (again.px, again.sz) == (filled.px, filled.sz)
+
+
 def test_a_stale_decision_cancels_everything():
     c = core()
     approved(c)
@@ -74,6 +106,36 @@ def test_a_stale_decision_cancels_everything():
     assert step.gates[COIN].reason == DECISION_STALE
     assert len(step.plans[0].cancels) == 4 and step.plans[0].places == ()
     assert [e.status for e in step.events] == ["pending_cancel"] * 4
+
+
+def test_a_new_decision_is_news_and_risks_timed_repeat_of_it_is_not():
+    c = core()
+    c.on_risk_state(risk_state(), T0)
+    assert c.on_decision(decision(BIDS, ASKS), T0)
+    repeat = msgspec.structs.replace(decision(BIDS, ASKS), created_ns=T0 + SECOND)
+    assert not c.on_decision(repeat, T0 + SECOND)
+    moved = decision(levels(("5991", "0.5")), ASKS, decision_id=2)
+    assert c.on_decision(moved, T0 + SECOND)
+    assert not c.on_decision(decision(BIDS, ASKS, coin="BTC"), T0 + SECOND)  # not traded
+
+
+def test_the_same_decision_after_it_went_stale_is_news():
+    c = core()
+    approved(c)
+    c.on_risk_heartbeat(T0 + 3 * SECOND)
+    assert c.on_decision(decision(BIDS, ASKS), T0 + 3 * SECOND)  # the gate opens again
+
+
+def test_a_risk_state_or_heartbeat_is_news_only_when_it_opens_or_closes_a_gate():
+    c = core()
+    approved(c)
+    assert not c.on_risk_state(risk_state(), T0 + 1)
+    assert not c.on_risk_heartbeat(T0 + 2)
+    assert c.on_risk_state(risk_state("HALTED"), T0 + 3)
+    assert c.on_risk_state(risk_state(), T0 + 4)
+    quiet = T0 + 4 + 3 * SECOND
+    assert not c.on_decision(decision(BIDS, ASKS), quiet)  # risk itself is stale: still closed
+    assert c.on_risk_heartbeat(quiet)  # risk heard again after going quiet
 
 
 def test_a_rebalance_is_sent_once_per_decision():

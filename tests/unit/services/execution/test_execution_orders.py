@@ -349,6 +349,76 @@ def test_a_modify_of_a_partially_filled_order_starts_a_new_leg():
     assert (done.status, done.filled_sz, done.sz) == ("filled", D("0.7"), D("0.7"))
 
 
+# ---- a quote modified all day ---------------------------------------------------------------
+
+
+def modified(times: int, *, at: int = T0) -> OrderBook:
+    """`placed()` then modified `times` times (oids 101, 102, ...), one ns apart from `at`."""
+    book = placed()
+    for i in range(times):
+        book.modify_sent(modify(str(5991 + i % 2)), at + 2 * i)
+        book.modify_result(C1, resting(101 + i), at + 2 * i + 1)
+    return book
+
+
+def test_superseded_legs_are_forgotten_after_keep_ns_and_the_totals_stay():
+    book = placed()
+    book.fill(fill(1, 100, "0.1", C1), T0 + 2)
+    book.modify_sent(modify(), T0 + 3)
+    book.modify_result(C1, resting(101), T0 + 4)
+    book.fill(fill(2, 101, "0.1", C1, px="5991"), T0 + 5)
+    for i in range(2, 200):
+        book.modify_sent(modify(str(5990 + i % 2)), T0 + 10 * i)
+        book.modify_result(C1, resting(100 + i), T0 + 10 * i + 1)
+    order = book.get(C1)
+    assert len(order.oids) == 200
+    book.prune(T0 + 10 * 199 + 1 + SECOND, keep_ns=SECOND)
+    assert order.oids == [299]  # only the current leg is remembered
+    assert (order.filled_sz, order.sz, order.open_sz) == (D("0.2"), D("0.7"), D("0.5"))
+
+
+def test_a_late_fill_for_a_forgotten_leg_counts_once_by_its_cloid():
+    book = modified(3)  # oids 100 -> 101 -> 102 -> 103
+    book.prune(T0 + SECOND, keep_ns=SECOND // 2)
+    assert book.get(C1).oids == [103]
+    [event] = book.fill(fill(1, 101, "0.2", C1), T0 + SECOND + 1)
+    assert (event.oid, event.filled_sz, event.sz, event.status) == (
+        103,
+        D("0.2"),
+        D("0.7"),
+        "partially_filled",
+    )
+    assert book.fill(fill(1, 101, "0.2", C1), T0 + SECOND + 2) == []  # seen again
+
+
+def test_an_update_for_a_forgotten_oid_is_not_taken_for_a_pending_modifys_new_order():
+    book = modified(2)  # oids 100 -> 101 -> 102
+    book.prune(T0 + SECOND, keep_ns=SECOND // 2)
+    book.modify_sent(modify("5995"), T0 + SECOND + 1)
+    assert book.order_update(update(100, "canceled", C1), T0 + SECOND + 2) == []
+    [event] = book.modify_result(C1, resting(103), T0 + SECOND + 3)
+    assert (event.oid, event.px, event.status) == (103, D("5995"), "resting")
+
+
+def adoptable(side: str = "A", px: str = "6010") -> dict:
+    """A ``frontendOpenOrders`` element of ours: 0.2 of 0.5 already filled, oid 55."""
+    return {
+        "coin": COIN, "side": side, "limitPx": px, "sz": "0.3", "oid": 55,
+        "timestamp": 1, "origSz": "0.5", "cloid": C1, "tif": "Alo", "reduceOnly": False,
+    }  # fmt: skip
+
+
+def test_an_adopted_leg_whose_earlier_fills_are_not_all_seen_is_kept():
+    book = OrderBook()
+    book.adopt(adoptable("B", "5990"), T0)
+    book.modify_sent(modify(), T0 + 1)
+    book.modify_result(C1, resting(101), T0 + 2)
+    book.prune(T0 + 2 * SECOND, keep_ns=SECOND)
+    assert book.get(C1).oids == [55, 101]
+    assert book.fill(fill(1, 55, "0.2", C1), T0 + 2 * SECOND) == []  # replayed: counted already
+    assert book.get(C1).filled_sz == D("0.2")
+
+
 # ---- refusals, timeouts, recovery -----------------------------------------------------------
 
 
@@ -393,6 +463,28 @@ def test_a_modify_and_a_cancel_are_retried_as_themselves():
     assert book.retry(C1, T0 + 6) == Cancel(C1, COIN)
 
 
+def test_an_unanswered_modify_whose_new_order_showed_up_is_settled_not_resent():
+    book = placed()
+    book.modify_sent(modify("5991"), T0 + 2)
+    book.order_update(update(101, "open", C1, px="5991"), T0 + 3)  # landed; its answer is lost
+    assert book.retry(C1, T0 + 4) is None
+    assert book.get(C1).pending is None
+    [event] = book.order_update(update(101, "canceled", C1), T0 + 5)  # now a real cancel
+    assert event.status == "cancelled"
+
+
+def test_a_resent_modify_that_lands_on_top_of_the_first_keeps_the_order():
+    book = placed()
+    book.modify_sent(modify("5991"), T0 + 2)
+    assert book.retry(C1, T0 + 3) == modify("5991")  # nothing heard of it: resent
+    book.order_update(update(101, "open", C1, px="5991"), T0 + 4)  # the first landed late
+    assert book.order_update(update(101, "canceled", C1), T0 + 5) == []  # replaced by the resend
+    book.order_update(update(102, "open", C1, px="5991"), T0 + 6)
+    book.modify_result(C1, resting(102), T0 + 7)
+    order = book.get(C1)
+    assert (order.status, order.oid, order.px, order.pending) == ("resting", 102, D("5991"), None)
+
+
 def test_resolve_settles_an_unanswered_place_from_order_status():
     book = OrderBook()
     book.sent(new_order(1), T0)
@@ -419,11 +511,7 @@ def test_resolve_finds_the_modified_order():
 
 def test_an_adopted_order_counts_its_earlier_fills_once():
     book = OrderBook()
-    wire = {
-        "coin": COIN, "side": "A", "limitPx": "6010", "sz": "0.3", "oid": 55,
-        "timestamp": 1, "origSz": "0.5", "cloid": C1, "tif": "Alo", "reduceOnly": False,
-    }  # fmt: skip
-    [event] = book.adopt(wire, T0)
+    [event] = book.adopt(adoptable(), T0)
     assert (event.status, event.filled_sz, event.oid, event.side) == (
         "partially_filled",
         D("0.2"),

@@ -22,6 +22,7 @@ from tests.unit.services.quoter.quoter_helpers import (
     T0,
     WALL0,
     bbo,
+    book,
     live_core,
     mode,
     risk,
@@ -76,6 +77,29 @@ def test_intent_ids_increase_and_an_unchanged_ladder_is_not_a_new_intent():
     core.on_bbo(bbo(bid="6009.9", ask="6010.1"), T0 + SECOND // 5)
     second = core.step(COIN, T0 + SECOND // 5, WALL0)
     assert second is not None and second.intent_id == 42
+
+
+def test_the_same_top_again_does_not_call_for_a_step():
+    core = live_core()
+    assert core.on_body(book(), T0 + 1) == ()  # md.book after the md.bbo of the same move
+    assert core.on_body(bbo(), T0 + 2) == ()
+    assert core.on_body(bbo(bid="6009.9", ask="6010.1"), T0 + 3) == (COIN,)
+    assert core.on_body(bbo(bid="6009.9", ask="6010.1", ask_sz="7"), T0 + 4) == (COIN,)
+
+
+def test_a_top_after_a_silence_or_a_gap_in_validity_calls_for_a_step():
+    core = live_core()
+    one_sided = bbo()
+    one_sided.bid_px = None
+    assert core.on_body(one_sided, T0 + 1) == (COIN,)
+    assert core.on_body(one_sided, T0 + 2) == ()
+    assert core.on_body(bbo(), T0 + 3) == (COIN,)
+    assert core.on_body(bbo(), T0 + 3 + 6 * SECOND) == (COIN,)  # the last top had grown stale
+
+
+def test_a_new_sigma_sample_calls_for_a_step_even_on_the_same_top():
+    core = live_core()
+    assert core.on_body(bbo(), T0 + 2 * SECOND) == (COIN,)  # a zero return: sigma moves
 
 
 def _fail(core: QuoterCore, now: int = T0) -> tuple[str, ...]:
