@@ -10,7 +10,9 @@ each live intent's replayed risk verdict with the live ``risk.decision`` answeri
 The recorder's clock is not the quoter's (a message reaches each a fraction of a millisecond
 apart), so the estimators that switch at a time boundary are pinned in this config: sigma is held
 at 1 bps/sqrt(s) (it is sampled once a second), A and k are not refitted, the token bucket is
-large enough not to bind in the session and the moderate mode does not re-quote on a timer
+large enough not to bind in the session, and so is risk's one-second intent rate window
+(`max_intents_per_s`: two intents 1 ms apart can fall on either side of its edge), and the
+moderate mode does not re-quote on a timer
 (``quote_refresh_s``). Everything else runs with the shipped settings. (Unpinned, runs usually
 match in full too, 24 of 24 and 25 of 25 ladders in two 40-second sessions, but a boundary can
 fall between the two clocks and then one ladder differs.)
@@ -36,7 +38,7 @@ PINNED = {
         "throttle": {"burst_actions": 10_000},
         "modes": {"moderate": {"quote_refresh_s": 3600.0}},
     },
-    "risk": {"max_session_loss_usd": 100.0},
+    "risk": {"max_session_loss_usd": 100.0, "max_intents_per_s": 10_000},
 }
 
 
