@@ -21,20 +21,14 @@ from typing import Any, Protocol
 import msgspec
 
 from amm.backtest.scheduler import Scheduler
-from amm.common.hyperliquid.client import (
-    LimitOrder,
-    batch_modify_action,
-    cancel_by_cloid_action,
-    order_action,
-    statuses,
-)
+from amm.common.hyperliquid.client import statuses
 from amm.common.hyperliquid.rules import MarketSpec
 from amm.common.messages import Heartbeat, RiskDecision, RiskState, Schema
 from amm.services.execution.actions import Action, Cancel, Modify, NewOrder, Plan
 from amm.services.execution.budget import info_weight
 from amm.services.execution.logic import ExecutionCore
 from amm.services.execution.settings import ExecutionSettings
-from amm.services.execution.wire import fill_from_wire, position_from_wire
+from amm.services.execution.wire import action_wire, fill_from_wire, position_from_wire
 
 _MS = 1_000_000
 Answer = Callable[[Any], None]
@@ -146,16 +140,7 @@ class ExecutionShell:
     def _send(self, kind: str, actions: Sequence[Action]) -> None:
         cloids = [action.cloid for action in actions]
         first = actions[0]
-        if isinstance(first, Cancel):
-            wire = cancel_by_cloid_action(
-                [(self._asset(a.coin), a.cloid) for a in actions if isinstance(a, Cancel)]
-            )
-        elif isinstance(first, Modify):
-            wire = batch_modify_action(
-                [(a.cloid, self._limit(a)) for a in actions if isinstance(a, Modify)]
-            )
-        else:
-            wire = order_action([self._limit(a) for a in actions if isinstance(a, NewOrder)])
+        wire = action_wire(actions, self._asset)
         self.requests[kind] += 1
         self.orders[kind] += len(actions)
         book = self.core.book
@@ -178,17 +163,6 @@ class ExecutionShell:
 
         expires = self.scheduler.now_ns // _MS + self.settings.action_expiry_ms
         self.exchange.submit(wire, expires, answered)
-
-    def _limit(self, action: NewOrder | Modify) -> LimitOrder:
-        return LimitOrder(
-            asset=self._asset(action.coin),
-            is_buy=action.is_buy,
-            px=action.px,
-            sz=action.sz,
-            tif=action.tif,
-            reduce_only=action.reduce_only,
-            cloid=action.cloid,
-        )
 
     def _asset(self, coin: str) -> int:
         return self.specs[coin].asset

@@ -18,11 +18,7 @@ from amm.common.hyperliquid.client import (
     ExchangeClient,
     ExchangeRejected,
     ExchangeUnavailable,
-    LimitOrder,
-    batch_modify_action,
     cancel_action,
-    cancel_by_cloid_action,
-    order_action,
     schedule_cancel_action,
     statuses,
 )
@@ -32,6 +28,7 @@ from amm.common.messages import OrderEvent
 from amm.services.execution.actions import Action, Cancel, Modify, NewOrder, Plan
 from amm.services.execution.budget import exchange_weight, info_weight
 from amm.services.execution.logic import ExecutionCore
+from amm.services.execution.wire import action_wire
 
 Publish = Callable[[Sequence[OrderEvent]], None]
 MAX_ATTEMPTS = 3
@@ -129,14 +126,7 @@ class ExchangeIO:
     async def _send(self, actions: Sequence[Action], *, first_attempt: bool = True) -> None:
         kind = type(actions[0])
         cloids = [a.cloid for a in actions]
-        if kind is Cancel:
-            wire = cancel_by_cloid_action(
-                [(self.directory.asset(a.coin), a.cloid) for a in actions]
-            )
-        elif kind is Modify:
-            wire = batch_modify_action([(a.cloid, self._limit(a)) for a in actions])
-        else:
-            wire = order_action([self._limit(a) for a in actions])
+        wire = action_wire(actions, self.directory.asset)
         self.sent_actions += 1
         try:
             answer = await self.client.submit(wire, expires_after_ms=wall_ms() + self.expiry_ms)
@@ -167,17 +157,6 @@ class ExchangeIO:
         for cloid, status in zip(cloids, results, strict=False):
             events += record(cloid, status, now_ns)
         self.publish(events)
-
-    def _limit(self, action: NewOrder | Modify) -> LimitOrder:
-        return LimitOrder(
-            asset=self.directory.asset(action.coin),
-            is_buy=action.is_buy,
-            px=action.px,
-            sz=action.sz,
-            tif=action.tif,
-            reduce_only=action.reduce_only,
-            cloid=action.cloid,
-        )
 
     # ---- overdue answers ------------------------------------------------------------------
 

@@ -1,12 +1,21 @@
-"""Hyperliquid's answers turned into bus bodies, exactly (numbers arrive as decimal strings)."""
+"""Between execution and Hyperliquid's wire: answers into bus bodies, exactly (numbers arrive as
+decimal strings), and batches of actions into the exchange's actions.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from amm.common.hyperliquid.client import (
+    LimitOrder,
+    batch_modify_action,
+    cancel_by_cloid_action,
+    order_action,
+)
 from amm.common.messages import Fill, Position
+from amm.services.execution.actions import Action, Cancel, Modify, NewOrder
 
 ZERO = Decimal(0)
 
@@ -56,4 +65,30 @@ def position_from_wire(state: Mapping[str, Any], coin: str, dex: str) -> Positio
         account_value=Decimal(state["marginSummary"]["accountValue"]),
         withdrawable=Decimal(state["withdrawable"]),
         time_ms=int(state["time"]),
+    )
+
+
+def action_wire(actions: Sequence[Action], asset: Callable[[str], int]) -> dict[str, Any]:
+    """A batch of one kind as one action: ``cancelByCloid``, ``batchModify`` or ``order``.
+
+    The live actor and the backtester send through this, so their requests cannot drift apart.
+    """
+    first = actions[0]
+    if isinstance(first, Cancel):
+        return cancel_by_cloid_action([(asset(a.coin), a.cloid) for a in actions])
+    if isinstance(first, Modify):
+        return batch_modify_action([(a.cloid, limit_order(a, asset)) for a in actions])
+    return order_action([limit_order(a, asset) for a in actions])
+
+
+def limit_order(action: NewOrder | Modify, asset: Callable[[str], int]) -> LimitOrder:
+    """The order terms of a place or a modify, on the exchange's asset number."""
+    return LimitOrder(
+        asset=asset(action.coin),
+        is_buy=action.is_buy,
+        px=action.px,
+        sz=action.sz,
+        tif=action.tif,
+        reduce_only=action.reduce_only,
+        cloid=action.cloid,
     )
