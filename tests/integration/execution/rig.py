@@ -23,6 +23,19 @@ from tests.helpers import AMM, start_actor
 from tests.integration.execution.fake_risk import FakeRisk
 
 COIN = "km:US500"
+# Execution's timers short enough for a test's patience (shared by the rigs built on this one).
+FAST = {
+    "execution": {
+        "step_interval_ms": 50,
+        "reconcile_interval_s": 1.0,
+        "fill_poll_interval_s": 1.0,
+        "position_interval_s": 1.0,
+        "max_decision_age_ms": 1500,
+        "max_risk_age_ms": 1500,
+        "dead_man_switch": False,
+    },
+    "exchange": {"request_timeout_s": 2.0},
+}
 TICK = Decimal("0.1")
 
 

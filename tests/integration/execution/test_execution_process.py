@@ -19,20 +19,7 @@ from amm.common.hyperliquid.client import (
 )
 from amm.common.keys import ensure_paper_key
 from tests.helpers import AMM, finish, merge
-from tests.integration.execution.rig import Rig, wait_for
-
-FAST = {
-    "execution": {
-        "step_interval_ms": 50,
-        "reconcile_interval_s": 1.0,
-        "fill_poll_interval_s": 1.0,
-        "position_interval_s": 1.0,
-        "max_decision_age_ms": 1500,
-        "max_risk_age_ms": 1500,
-        "dead_man_switch": False,
-    },
-    "exchange": {"request_timeout_s": 2.0},
-}
+from tests.integration.execution.rig import FAST, Rig, wait_for
 
 
 @pytest.fixture

@@ -12,24 +12,15 @@ import msgspec
 from amm.common.config import Config
 from amm.services.monitor.settings import MonitorSettings
 from tests.helpers import merge
+from tests.integration.execution.rig import FAST as EXECUTION_FAST
 from tests.integration.execution.rig import Rig, wait_for
 from tests.integration.monitor.monitor_rig import Tap, start_monitor, stop_monitor
 
 COIN = "km:US500"
-FAST = {
-    "execution": {
-        "step_interval_ms": 50,
-        "reconcile_interval_s": 1.0,
-        "fill_poll_interval_s": 1.0,
-        "position_interval_s": 1.0,
-        "max_decision_age_ms": 1500,
-        "max_risk_age_ms": 1500,
-        "dead_man_switch": False,
-        "price_tolerance_bps": 0,
-    },
-    "exchange": {"request_timeout_s": 2.0},
-    "venue": {"funding_interval_s": 3.0},
-}
+FAST = merge(
+    EXECUTION_FAST,
+    {"execution": {"price_tolerance_bps": 0}, "venue": {"funding_interval_s": 3.0}},
+)
 SETTINGS = msgspec.structs.replace(
     MonitorSettings(),
     cycle_interval_s=1.0,
